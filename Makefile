@@ -1,0 +1,81 @@
+# MachiGIS — the two commands a city IT section needs:
+#   make run    build, load the sample layers on first run, serve http://127.0.0.1:8080
+#   make test   unit, store, HTTP and browser tests
+SHELL := /bin/bash
+SWIFT ?= swift
+DB ?= data/machigis.sqlite
+HOST ?= 127.0.0.1
+PORT ?= 8080
+TEST_PORT ?= 18080
+SYSPY := /usr/bin/python3
+
+# Run-time and build-time system packages (Debian names).
+RUN_PACKAGES := pkg-config libsqlite3-dev libspatialite-dev libsqlite3-mod-spatialite libgeos-dev libproj-dev proj-data \
+	libjs-leaflet libjs-leaflet.markercluster
+# Extra packages for the tests and benchmarks: real clients and a real browser.
+TEST_PACKAGES := curl gdal-bin chromium chromium-driver python3-selenium python3-pytest python3-venv
+BENCH_PACKAGES := gdal-bin wrk time curl
+
+.PHONY: run test deps test-deps bench-deps build release sample-data unit-test browser-test bench format lint clean
+
+define ensure_packages
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing:$$missing"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+endef
+
+deps:
+	$(call ensure_packages,$(RUN_PACKAGES))
+
+test-deps: deps
+	$(call ensure_packages,$(TEST_PACKAGES))
+
+bench-deps: deps
+	$(call ensure_packages,$(BENCH_PACKAGES))
+
+release: deps
+	$(SWIFT) build -c release --product machigis
+
+build: deps
+	$(SWIFT) build --product machigis
+
+# Loads the sample ledger into $(DB) when the file does not exist yet.
+sample-data: release
+	@if [ ! -f "$(DB)" ]; then \
+		.build/release/machigis ingest sewer_pipes layers/sample/sewer_pipes.geojson --db "$(DB)" && \
+		.build/release/machigis ingest manholes layers/sample/manholes.geojson --db "$(DB)" || { rm -f "$(DB)"*; exit 1; }; \
+	fi
+
+run: sample-data
+	.build/release/machigis serve --db "$(DB)" --host $(HOST) --port $(PORT)
+
+unit-test: test-deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+# Starts a debug server on a scratch database and drives it with headless Chromium.
+browser-test: test-deps
+	$(SWIFT) build --product machigis
+	@set -e; tmp=$$(mktemp -d); trap 'kill $$pid 2>/dev/null; rm -rf $$tmp' EXIT; \
+	.build/debug/machigis ingest sewer_pipes layers/sample/sewer_pipes.geojson --db $$tmp/t.sqlite; \
+	.build/debug/machigis ingest manholes layers/sample/manholes.geojson --db $$tmp/t.sqlite; \
+	.build/debug/machigis serve --db $$tmp/t.sqlite --port $(TEST_PORT) >$$tmp/server.log 2>&1 & pid=$$!; \
+	for i in $$(seq 1 100); do curl -fs http://127.0.0.1:$(TEST_PORT)/healthz >/dev/null && break; sleep 0.2; done; \
+	MACHIGIS_URL=http://127.0.0.1:$(TEST_PORT) $(SYSPY) -m pytest -q tests/browser || { cat $$tmp/server.log; exit 1; }
+
+test: unit-test browser-test
+
+bench: bench-deps release
+	bench/run.sh
+
+format:
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+
+lint:
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+
+clean:
+	rm -rf .build

@@ -1,0 +1,85 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "MachiGIS",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "machigis", targets: ["machigis"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // System libraries, found through pkg-config (Debian: libspatialite-dev, libgeos-dev, libproj-dev).
+        .systemLibrary(name: "CSpatiaLite", pkgConfig: "spatialite", providers: [.apt(["libspatialite-dev"])]),
+        .systemLibrary(name: "CGEOS", pkgConfig: "geos", providers: [.apt(["libgeos-dev"])]),
+        .systemLibrary(name: "CPROJ", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
+
+        .target(name: "MachiGeometry", dependencies: ["CGEOS", "CPROJ"], swiftSettings: strict),
+        .target(name: "MachiFormats", dependencies: ["MachiGeometry"], swiftSettings: strict),
+        .target(
+            name: "MachiCore",
+            dependencies: [
+                "MachiGeometry", "MachiFormats", "CSpatiaLite",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .target(name: "MachiSewer", dependencies: ["MachiCore", "MachiGeometry"], swiftSettings: strict),
+        .target(
+            name: "MachiServer",
+            dependencies: [
+                "MachiCore", "MachiSewer", "MachiGeometry",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "machigis",
+            dependencies: [
+                "MachiCore", "MachiServer", "MachiSewer", "MachiFormats",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+
+        .executableTarget(
+            name: "machigis-bench",
+            dependencies: [
+                "MachiCore", "MachiSewer", "MachiGeometry",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+
+        .testTarget(name: "MachiGeometryTests", dependencies: ["MachiGeometry"], swiftSettings: strict),
+        .testTarget(name: "MachiFormatsTests", dependencies: ["MachiFormats", "MachiGeometry"], swiftSettings: strict),
+        .target(
+            name: "MachiTestSupport",
+            dependencies: ["MachiCore", "MachiGeometry", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Tests/MachiTestSupport",
+            exclude: ["Fixtures"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "MachiCoreTests",
+            dependencies: ["MachiCore", "MachiSewer", "MachiFormats", "MachiGeometry", "MachiTestSupport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "MachiServerTests",
+            dependencies: [
+                "MachiServer", "MachiCore", "MachiSewer", "MachiTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

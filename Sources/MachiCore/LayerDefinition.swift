@@ -1,0 +1,146 @@
+import Foundation
+public import MachiGeometry
+
+/// Attribute types a layer file may declare; each maps to one SQLite storage class.
+public enum AttributeType: String, Sendable, Decodable {
+    case text, integer, real, boolean, date, datetime
+
+    var sqlType: String {
+        switch self {
+        case .text, .date, .datetime: "TEXT"
+        case .integer, .boolean: "INTEGER"
+        case .real: "REAL"
+        }
+    }
+}
+
+public struct AttributeDefinition: Sendable, Decodable {
+    public var key: String
+    public var type: AttributeType
+    /// Japanese label shown to users.
+    public var label: String
+    public var labelEn: String?
+    public var required: Bool
+    /// Allowed values (for text attributes).
+    public var values: [String]?
+    public var min: Double?
+    public var max: Double?
+    public var maxLength: Int?
+    /// Filled from the geometry when the source leaves it empty ("length" in metres, plane CS).
+    public var computed: String?
+    public var unit: String?
+    public var description: String?
+    /// Whether the store keeps a B-tree index on the column (for lookups and joins).
+    public var indexed: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case key, type, label, labelEn = "label_en", required, values, min, max, maxLength = "max_length", computed, unit, description,
+            indexed
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        key = try c.decode(String.self, forKey: .key)
+        type = try c.decode(AttributeType.self, forKey: .type)
+        label = try c.decodeIfPresent(String.self, forKey: .label) ?? key
+        labelEn = try c.decodeIfPresent(String.self, forKey: .labelEn)
+        required = try c.decodeIfPresent(Bool.self, forKey: .required) ?? false
+        values = try c.decodeIfPresent([String].self, forKey: .values)
+        min = try c.decodeIfPresent(Double.self, forKey: .min)
+        max = try c.decodeIfPresent(Double.self, forKey: .max)
+        maxLength = try c.decodeIfPresent(Int.self, forKey: .maxLength)
+        computed = try c.decodeIfPresent(String.self, forKey: .computed)
+        unit = try c.decodeIfPresent(String.self, forKey: .unit)
+        description = try c.decodeIfPresent(String.self, forKey: .description)
+        indexed = try c.decodeIfPresent(Bool.self, forKey: .indexed) ?? false
+    }
+}
+
+/// Who may read a layer: everyone, or staff holding one of the roles.
+public enum LayerAccess: Sendable, Equatable {
+    case publicRead
+    case roles([String])
+
+    public var isPublic: Bool { self == .publicRead }
+}
+
+/// One layer as declared in `layers/NAME.yaml`. Adding an attribute is a change to that
+/// file only: the store adds the column when it next opens.
+public struct LayerDefinition: Sendable, Decodable {
+    public var name: String
+    public var titleJa: String
+    public var titleEn: String
+    public var geometryType: GeometryType
+    public var access: LayerAccess
+    /// The attribute that identifies a feature (unique), e.g. `pipe_no`.
+    public var key: String?
+    public var attributes: [AttributeDefinition]
+    /// Source column name → attribute key, e.g. `人孔番号: mh_no`.
+    public var importAliases: [String: String]
+    /// Attribute holding a time, for `datetime` filtering.
+    public var temporal: String?
+
+    enum CodingKeys: String, CodingKey {
+        case name, title, geometry, access, key, attributes, `import`, temporal
+    }
+
+    struct Title: Decodable {
+        var ja: String
+        var en: String?
+    }
+
+    struct ImportSection: Decodable {
+        var aliases: [String: String]?
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        guard name.range(of: "^[a-z][a-z0-9_]{0,62}$", options: .regularExpression) != nil else {
+            throw DecodingError.dataCorruptedError(forKey: .name, in: c, debugDescription: "layer name must match [a-z][a-z0-9_]*")
+        }
+        let title = try c.decode(Title.self, forKey: .title)
+        titleJa = title.ja
+        titleEn = title.en ?? name
+        let g = try c.decode(String.self, forKey: .geometry)
+        guard let gt = GeometryType(rawValue: g) else {
+            throw DecodingError.dataCorruptedError(forKey: .geometry, in: c, debugDescription: "unknown geometry type \(g)")
+        }
+        geometryType = gt
+        if let roles = try? c.decode([String: [String]].self, forKey: .access), let r = roles["roles"] {
+            access = .roles(r)
+        } else {
+            let a = try c.decodeIfPresent(String.self, forKey: .access) ?? "staff"
+            access = a == "public" ? .publicRead : .roles(["admin"])
+        }
+        key = try c.decodeIfPresent(String.self, forKey: .key)
+        attributes = try c.decode([AttributeDefinition].self, forKey: .attributes)
+        importAliases = try c.decodeIfPresent(ImportSection.self, forKey: .import)?.aliases ?? [:]
+        temporal = try c.decodeIfPresent(String.self, forKey: .temporal)
+        var seen = Set<String>()
+        for a in attributes {
+            guard a.key.range(of: "^[a-z][a-z0-9_]{0,62}$", options: .regularExpression) != nil,
+                !["fid", "geom"].contains(a.key)
+            else {
+                throw DecodingError.dataCorruptedError(forKey: .attributes, in: c, debugDescription: "bad attribute key \(a.key)")
+            }
+            guard seen.insert(a.key).inserted else {
+                throw DecodingError.dataCorruptedError(forKey: .attributes, in: c, debugDescription: "attribute \(a.key) declared twice")
+            }
+        }
+        if let key, !seen.contains(key) {
+            throw DecodingError.dataCorruptedError(forKey: .key, in: c, debugDescription: "key \(key) is not an attribute")
+        }
+        for (source, target) in importAliases where !seen.contains(target) {
+            throw DecodingError.dataCorruptedError(
+                forKey: .import, in: c, debugDescription: "alias \(source) → \(target): no such attribute")
+        }
+    }
+
+    public func attribute(_ key: String) -> AttributeDefinition? {
+        attributes.first { $0.key == key }
+    }
+
+    /// Spatial index table SpatiaLite keeps for the geometry column.
+    public var spatialIndexTable: String { "idx_\(name)_geom" }
+}

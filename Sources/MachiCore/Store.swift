@@ -1,0 +1,166 @@
+import CSpatiaLite
+public import Foundation
+public import GRDB
+public import MachiGeometry
+
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ d: String) { description = d }
+}
+
+/// The SpatiaLite store: one database file in WAL mode, opened through a GRDB
+/// `DatabasePool` (one writer, concurrent readers) with SpatiaLite loaded on every
+/// connection.
+public final class Store: Sendable {
+    public let pool: DatabasePool
+    public let catalog: LayerCatalog
+    public let path: String
+    /// lon/lat → storage CRS and back, for every caller.
+    public let toPlane: TransformerPool
+    public let toLonLat: TransformerPool
+    public let geos = GEOSPool()
+    /// The city extent in storage coordinates (the box around the projected lon/lat extent).
+    public let planeExtent: BoundingBox
+
+    public var city: CityConfig { catalog.city }
+
+    /// Opens (and creates when missing) the store at `path` for the layers in `catalog`.
+    public init(path: String, catalog: LayerCatalog) throws {
+        self.path = path
+        self.catalog = catalog
+        let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+
+        var config = Configuration()
+        config.prepareDatabase { db in
+            // The cache holds SpatiaLite's per-connection state (PROJ and GEOS handles). GRDB
+            // keeps connections for the pool's lifetime, so it lives as long as the connection.
+            let cache = spatialite_alloc_connection()
+            spatialite_init_ex(db.sqliteConnection, cache, 0)
+            // Acknowledged writes must survive a power cut, not only a process crash.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        config.busyMode = .timeout(10)
+        config.maximumReaderCount = max(4, ProcessInfo.processInfo.activeProcessorCount * 2)
+        pool = try DatabasePool(path: path, configuration: config)
+
+        toPlane = try TransformerPool(from: "OGC:CRS84", to: catalog.city.storageCRS)
+        toLonLat = try TransformerPool(from: catalog.city.storageCRS, to: "OGC:CRS84")
+        let e = catalog.city.extent
+        var corners = [Position(e.minX, e.minY), Position(e.maxX, e.minY), Position(e.maxX, e.maxY), Position(e.minX, e.maxY)]
+        try toPlane.withTransformer { try $0.transform(&corners) }
+        planeExtent = BoundingBox(covering: corners)
+
+        try initialiseSpatialMetadata()
+        try Self.migrator.migrate(pool)
+        try syncLayerTables()
+    }
+
+    /// `InitSpatialMetadata` opens its own transaction, so it must run outside one.
+    private func initialiseSpatialMetadata() throws {
+        try pool.writeWithoutTransaction { db in
+            let exists = try Bool.fetchOne(db, sql: "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'spatial_ref_sys'") ?? false
+            if !exists {
+                try db.execute(sql: "SELECT InitSpatialMetadata(1)")
+            }
+        }
+    }
+
+    /// Versioned schema of MachiGIS's own tables; layer tables follow the layer files.
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1-core") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE machi_layers (
+                        name TEXT PRIMARY KEY,
+                        title_ja TEXT NOT NULL,
+                        title_en TEXT NOT NULL,
+                        geometry_type TEXT NOT NULL,
+                        srid INTEGER NOT NULL,
+                        data_version INTEGER NOT NULL DEFAULT 0,
+                        feature_count INTEGER NOT NULL DEFAULT 0,
+                        updated_at TEXT NOT NULL
+                    );
+                    CREATE TABLE machi_imports (
+                        id INTEGER PRIMARY KEY,
+                        layer TEXT NOT NULL,
+                        source TEXT NOT NULL,
+                        format TEXT NOT NULL,
+                        mode TEXT NOT NULL,
+                        read INTEGER NOT NULL,
+                        loaded INTEGER NOT NULL,
+                        rejected INTEGER NOT NULL,
+                        seconds REAL NOT NULL,
+                        finished_at TEXT NOT NULL
+                    );
+                    """)
+        }
+        return m
+    }
+
+    /// Creates missing layer tables, geometry columns, spatial indexes and attribute columns.
+    private func syncLayerTables() throws {
+        let srid = city.srid
+        for layer in catalog.layers {
+            try pool.writeWithoutTransaction { db in
+                let exists = try db.tableExists(layer.name)
+                if !exists {
+                    let cols = layer.attributes.map { "\"\($0.key)\" \($0.type.sqlType)" }
+                    try db.execute(sql: "CREATE TABLE \"\(layer.name)\" (fid INTEGER PRIMARY KEY, \(cols.joined(separator: ", ")))")
+                    let ok = try Int.fetchOne(
+                        db, sql: "SELECT AddGeometryColumn(?, 'geom', ?, ?, 'XY', 1)",
+                        arguments: [layer.name, srid, layer.geometryType.rawValue.uppercased()])
+                    guard ok == 1 else { throw StoreError("AddGeometryColumn failed for \(layer.name)") }
+                    _ = try Int.fetchOne(db, sql: "SELECT CreateSpatialIndex(?, 'geom')", arguments: [layer.name])
+                    if let key = layer.key {
+                        try db.execute(sql: "CREATE UNIQUE INDEX \"\(layer.name)_\(key)_key\" ON \"\(layer.name)\"(\"\(key)\")")
+                    }
+                } else {
+                    let have = Set(try db.columns(in: layer.name).map(\.name))
+                    for a in layer.attributes where !have.contains(a.key) {
+                        try db.execute(sql: "ALTER TABLE \"\(layer.name)\" ADD COLUMN \"\(a.key)\" \(a.type.sqlType)")
+                    }
+                }
+                for a in layer.attributes where a.indexed && a.key != layer.key {
+                    try db.execute(sql: "CREATE INDEX IF NOT EXISTS \"\(layer.name)_\(a.key)\" ON \"\(layer.name)\"(\"\(a.key)\")")
+                }
+                try db.execute(
+                    sql: """
+                        INSERT INTO machi_layers (name, title_ja, title_en, geometry_type, srid, updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        ON CONFLICT(name) DO UPDATE SET title_ja = excluded.title_ja, title_en = excluded.title_en
+                        """,
+                    arguments: [layer.name, layer.titleJa, layer.titleEn, layer.geometryType.rawValue, srid, Timestamp.now()])
+            }
+        }
+    }
+
+    public func layer(_ name: String) throws -> LayerDefinition {
+        guard let l = catalog[name] else {
+            throw StoreError("unknown layer \(name); known: \(catalog.layers.map(\.name).joined(separator: ", "))")
+        }
+        return l
+    }
+
+    /// Data version of a layer, bumped by every import: part of ETags and count caches.
+    public func dataVersion(_ layer: String) throws -> Int64 {
+        try pool.read { db in try Int64.fetchOne(db, sql: "SELECT data_version FROM machi_layers WHERE name = ?", arguments: [layer]) ?? 0 }
+    }
+
+    public func featureCount(_ layer: String) throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT feature_count FROM machi_layers WHERE name = ?", arguments: [layer]) ?? 0 }
+    }
+}
+
+/// Times as users see them: ISO 8601 in Japan Standard Time.
+public enum Timestamp {
+    public static func now() -> String { format(Date()) }
+
+    public static func format(_ d: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.timeZone = TimeZone(secondsFromGMT: 9 * 3600)
+        f.formatOptions = [.withInternetDateTime]
+        return f.string(from: d)
+    }
+}

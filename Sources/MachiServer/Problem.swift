@@ -1,0 +1,77 @@
+import Foundation
+public import HTTPTypes
+public import Hummingbird
+import MachiCore
+
+/// An RFC 9457 problem detail, sent as `application/problem+json`.
+public struct Problem: HTTPResponseError, Sendable {
+    public var status: HTTPResponse.Status
+    public var title: String
+    public var detail: String
+    /// The query parameter, header or body field at fault, when there is one.
+    public var parameter: String?
+    public var extraHeaders: HTTPFields = [:]
+
+    public init(_ status: HTTPResponse.Status, _ title: String, detail: String, parameter: String? = nil) {
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.parameter = parameter
+    }
+
+    public static func badParameter(_ name: String, _ detail: String) -> Problem {
+        Problem(.badRequest, "Invalid parameter", detail: "\(name): \(detail)", parameter: name)
+    }
+
+    public static func notFound(_ detail: String) -> Problem {
+        Problem(.notFound, "Not found", detail: detail)
+    }
+
+    public var json: String {
+        var out = "{\"type\":\"about:blank\",\"title\":"
+        GeoJSONWriter.escape(title, into: &out)
+        out += ",\"status\":\(status.code),\"detail\":"
+        GeoJSONWriter.escape(detail, into: &out)
+        if let parameter {
+            out += ",\"parameter\":"
+            GeoJSONWriter.escape(parameter, into: &out)
+        }
+        out += "}"
+        return out
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers = extraHeaders
+        headers[.contentType] = "application/problem+json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: json)))
+    }
+}
+
+/// Turns every error into a problem document, so no client ever sees an HTML or empty
+/// error, and no internal detail leaks in a 500.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let p as Problem {
+            return try p.response(from: request, context: context)
+        } catch let e as HTTPError {
+            let title = e.status.reasonPhrase
+            let detail = e.body ?? (e.status == .notFound ? "no resource at \(request.uri.path)" : title)
+            var p = Problem(e.status, title, detail: detail)
+            p.extraHeaders = e.headers
+            return try p.response(from: request, context: context)
+        } catch let e as any QueryParameterErrorConvertible {
+            return try e.problem.response(from: request, context: context)
+        } catch {
+            context.logger.error("unhandled error on \(request.uri.path): \(error)")
+            return try Problem(.internalServerError, "Internal error", detail: "the server could not answer; the error was logged")
+                .response(from: request, context: context)
+        }
+    }
+}
+
+/// Domain errors that are the caller's fault map to a 400 naming the parameter.
+protocol QueryParameterErrorConvertible: Error {
+    var problem: Problem { get }
+}

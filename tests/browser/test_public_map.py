@@ -1,0 +1,125 @@
+"""Browser test of the public sewer-ledger map (web/) in headless Chromium.
+
+Needs a running MachiGIS server with the sample ledger loaded; its base URL comes from
+the environment variable MACHIGIS_URL (e.g. http://127.0.0.1:18080). Uses Debian's
+chromium, chromium-driver and python3-selenium.
+"""
+import json
+import os
+import re
+import urllib.request
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+BASE = os.environ.get("MACHIGIS_URL", "").rstrip("/")
+WAIT_S = 20
+
+pytestmark = pytest.mark.skipif(not BASE, reason="MACHIGIS_URL is not set (the Makefile starts the server)")
+
+
+def api_get(path):
+    with urllib.request.urlopen(BASE + path, timeout=10) as r:
+        return json.load(r)
+
+
+@pytest.fixture
+def driver(request):
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,900", "--lang=ja"):
+        opts.add_argument(arg)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    drv = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    yield drv
+    rep = getattr(request.node, "rep_call", None)
+    if rep is not None and rep.failed:
+        stem = "/tmp/machigis-browser-" + re.sub(r"[^A-Za-z0-9_.-]", "_", request.node.name)
+        drv.save_screenshot(stem + ".png")
+        try:
+            with open(stem + ".console.log", "w", encoding="utf-8") as f:
+                for entry in drv.get_log("browser"):
+                    f.write(f"{entry.get('level')} {entry.get('message')}\n")
+        except Exception:  # logs are a bonus; never hide the real failure
+            pass
+        print(f"screenshot saved to {stem}.png")
+    drv.quit()
+
+
+def wait(drv, timeout=WAIT_S):
+    return WebDriverWait(drv, timeout)
+
+
+def open_and_agree(drv):
+    drv.get(BASE + "/")
+    gate = wait(drv).until(EC.visibility_of_element_located((By.ID, "gate")))
+    assert "利用上の注意" in gate.text
+    assert "参考図" in gate.text
+    drv.find_element(By.ID, "agree").click()
+    wait(drv).until(EC.invisibility_of_element_located((By.ID, "gate")))
+    return wait(drv).until(EC.presence_of_element_located((By.CSS_SELECTOR, "#map.leaflet-container")))
+
+
+def popup_text(drv):
+    els = drv.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content")
+    return els[0].text if els else ""
+
+
+def test_gate_search_popup_and_session(driver):
+    city = api_get("/api/config")["city"]["name"]
+    pipe = api_get("/api/sewer/search?layer=pipes&limit=1")["features"][0]["properties"]
+    pipe_no, system = pipe["pipe_no"], pipe["system"]
+
+    open_and_agree(driver)
+    wait(driver).until(lambda d: city in d.title)
+
+    box = driver.find_element(By.ID, "search-q")
+    box.clear()
+    box.send_keys(pipe_no)
+    driver.find_element(By.ID, "search-btn").click()
+
+    item = wait(driver).until(EC.element_to_be_clickable(
+        (By.CSS_SELECTOR, f'#search-results .result-item[data-no="{pipe_no}"]')))
+    item.click()
+    no_el = wait(driver).until(EC.visibility_of_element_located(
+        (By.CSS_SELECTOR, ".leaflet-popup-content .popup-pipe-no")))
+    assert no_el.text.strip() == pipe_no
+    cell = driver.find_element(
+        By.XPATH, "//div[contains(@class,'leaflet-popup-content')]//table[contains(@class,'attr-table')]"
+                  "//tr[th[normalize-space()='排除方式']]/td")
+    assert cell.text.strip() == system
+
+    # The agreement holds for the rest of the browser session.
+    driver.refresh()
+    wait(driver).until(EC.presence_of_element_located((By.CSS_SELECTOR, "#map.leaflet-container")))
+    assert not driver.find_element(By.ID, "gate").is_displayed()
+
+
+def test_search_unknown_number(driver):
+    open_and_agree(driver)
+    box = driver.find_element(By.ID, "search-q")
+    box.send_keys("NO-SUCH-99999")
+    driver.find_element(By.ID, "search-btn").click()
+    wait(driver).until(EC.text_to_be_present_in_element((By.ID, "search-results"), "該当なし"))
+
+
+def test_click_map_shows_nearest_pipe(driver):
+    map_el = open_and_agree(driver)
+    ActionChains(driver).move_to_element(map_el).click().perform()
+    wait(driver).until(lambda d: "クリック地点からの距離" in popup_text(d))
+    assert re.search(r"クリック地点からの距離: [0-9.]+ m", popup_text(driver))
+    assert driver.find_element(By.CSS_SELECTOR, ".leaflet-popup-content .popup-pipe-no").text.strip()
+
+
+def test_disagree_keeps_map_blocked(driver):
+    driver.get(BASE + "/")
+    wait(driver).until(EC.visibility_of_element_located((By.ID, "disagree"))).click()
+    msg = wait(driver).until(EC.visibility_of_element_located((By.ID, "gate-refused")))
+    assert "同意" in msg.text
+    assert driver.find_element(By.ID, "gate").is_displayed()
+    assert not driver.find_elements(By.CSS_SELECTOR, "#map.leaflet-container")
