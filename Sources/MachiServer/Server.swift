@@ -20,8 +20,8 @@ public struct ServerOptions: Sendable {
 
 /// Builds the HTTP application: public sewer API, web pages, health check.
 public enum MachiServer {
-    public static func router(store: Store, options: ServerOptions) throws -> Router<BasicRequestContext> {
-        let router = Router()
+    public static func router(store: Store, options: ServerOptions) throws -> Router<MachiRequestContext> {
+        let router = Router(context: MachiRequestContext.self)
         router.add(middleware: ProblemMiddleware())
         // The ledger is public by law: any site may embed it.
         router.add(middleware: CORSMiddleware(allowOrigin: .all, allowMethods: [.get, .head, .options]))
