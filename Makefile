@@ -14,7 +14,7 @@ RUN_PACKAGES := pkg-config libsqlite3-dev libspatialite-dev libsqlite3-mod-spati
 	libjs-leaflet libjs-leaflet.markercluster
 # Extra packages for the tests and benchmarks: real clients and a real browser.
 TEST_PACKAGES := curl gdal-bin chromium chromium-driver python3-selenium python3-pytest python3-venv
-BENCH_PACKAGES := gdal-bin wrk time curl
+BENCH_PACKAGES := gdal-bin wrk time curl sqlite3
 
 .PHONY: run test deps test-deps bench-deps build release sample-data unit-test browser-test bench format lint clean
 
@@ -44,10 +44,7 @@ build: deps
 
 # Loads the sample ledger into $(DB) when the file does not exist yet.
 sample-data: release
-	@if [ ! -f "$(DB)" ]; then \
-		.build/release/machigis ingest sewer_pipes layers/sample/sewer_pipes.geojson --db "$(DB)" && \
-		.build/release/machigis ingest manholes layers/sample/manholes.geojson --db "$(DB)" || { rm -f "$(DB)"*; exit 1; }; \
-	fi
+	@if [ ! -f "$(DB)" ]; then tools/load-samples.sh .build/release/machigis "$(DB)" || { rm -f "$(DB)"*; exit 1; }; fi
 
 run: sample-data
 	.build/release/machigis serve --db "$(DB)" --host $(HOST) --port $(PORT)
@@ -59,14 +56,16 @@ unit-test: test-deps
 # Starts a debug server on a scratch database and drives it with headless Chromium.
 browser-test: test-deps
 	$(SWIFT) build --product machigis
-	@set -e; tmp=$$(mktemp -d); trap 'kill $$pid 2>/dev/null; rm -rf $$tmp' EXIT; \
-	.build/debug/machigis ingest sewer_pipes layers/sample/sewer_pipes.geojson --db $$tmp/t.sqlite; \
-	.build/debug/machigis ingest manholes layers/sample/manholes.geojson --db $$tmp/t.sqlite; \
-	.build/debug/machigis serve --db $$tmp/t.sqlite --port $(TEST_PORT) >$$tmp/server.log 2>&1 & pid=$$!; \
-	for i in $$(seq 1 100); do curl -fs http://127.0.0.1:$(TEST_PORT)/healthz >/dev/null && break; sleep 0.2; done; \
-	MACHIGIS_URL=http://127.0.0.1:$(TEST_PORT) $(SYSPY) -m pytest -q tests/browser || { cat $$tmp/server.log; exit 1; }
+	TEST_PORT=$(TEST_PORT) tests/run-browser.sh
 
-test: unit-test browser-test
+# 50 clients post parking cases for DURABILITY_SECONDS across a kill -9 of the server.
+DURABILITY_SECONDS ?= 30
+durability-test: test-deps
+	$(SWIFT) build --product machigis
+	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
+	$(SYSPY) tests/durability/parking_load.py .build/debug/machigis $$tmp/d.sqlite $$(( $(TEST_PORT) + 1 )) $(DURABILITY_SECONDS) 50
+
+test: unit-test browser-test durability-test
 
 bench: bench-deps release
 	bench/run.sh

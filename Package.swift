@@ -18,12 +18,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // System libraries, found through pkg-config (Debian: libspatialite-dev, libgeos-dev, libproj-dev).
         .systemLibrary(name: "CSpatiaLite", pkgConfig: "spatialite", providers: [.apt(["libspatialite-dev"])]),
         .systemLibrary(name: "CGEOS", pkgConfig: "geos", providers: [.apt(["libgeos-dev"])]),
         .systemLibrary(name: "CPROJ", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         .target(name: "MachiGeometry", dependencies: ["CGEOS", "CPROJ"], swiftSettings: strict),
         .target(name: "MachiFormats", dependencies: ["MachiGeometry"], swiftSettings: strict),
@@ -34,13 +37,29 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
         .target(name: "MachiSewer", dependencies: ["MachiCore", "MachiGeometry"], swiftSettings: strict),
         .target(
+            name: "MachiTiles", dependencies: ["MachiCore", "MachiGeometry", "CZlib", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        .target(
+            name: "MachiParking", dependencies: ["MachiCore", "MachiGeometry", "MachiFormats", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        .target(
+            name: "MachiElections",
+            dependencies: [
+                "MachiCore", "MachiGeometry", "MachiFormats",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict),
+        .target(
             name: "MachiServer",
             dependencies: [
-                "MachiCore", "MachiSewer", "MachiGeometry",
+                "MachiCore", "MachiSewer", "MachiGeometry", "MachiElections", "MachiParking", "MachiFormats",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -48,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "machigis",
             dependencies: [
-                "MachiCore", "MachiServer", "MachiSewer", "MachiFormats",
+                "MachiCore", "MachiServer", "MachiSewer", "MachiFormats", "MachiElections", "MachiParking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -56,11 +75,23 @@ let package = Package(
         .executableTarget(
             name: "machigis-bench",
             dependencies: [
-                "MachiCore", "MachiSewer", "MachiGeometry",
+                "MachiCore", "MachiSewer", "MachiGeometry", "MachiParking", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
 
+        .testTarget(
+            name: "MachiElectionsTests",
+            dependencies: [
+                "MachiElections", "MachiServer", "MachiCore", "MachiGeometry", "MachiFormats", "MachiTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "MachiTilesTests",
+            dependencies: ["MachiTiles", "MachiCore", "MachiGeometry", "MachiTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
         .testTarget(name: "MachiGeometryTests", dependencies: ["MachiGeometry"], swiftSettings: strict),
         .testTarget(name: "MachiFormatsTests", dependencies: ["MachiFormats", "MachiGeometry"], swiftSettings: strict),
         .target(
@@ -74,9 +105,13 @@ let package = Package(
             dependencies: ["MachiCore", "MachiSewer", "MachiFormats", "MachiGeometry", "MachiTestSupport"],
             swiftSettings: strict),
         .testTarget(
+            name: "MachiParkingTests",
+            dependencies: ["MachiParking", "MachiCore", "MachiGeometry", "MachiTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        .testTarget(
             name: "MachiServerTests",
             dependencies: [
-                "MachiServer", "MachiCore", "MachiSewer", "MachiTestSupport",
+                "MachiServer", "MachiCore", "MachiSewer", "MachiParking", "MachiTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict),

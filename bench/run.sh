@@ -7,6 +7,7 @@ SIZES=${BENCH_SIZES:-"10000 100000 1000000"}
 OUT=bench/out
 mkdir -p "$OUT"
 swift build -c release --product machigis-bench >/dev/null
+swift build -c release --product machigis >/dev/null
 BIN=.build/release
 PORT=${BENCH_PORT:-18181}
 res="$OUT/results-sewer.md"
@@ -46,4 +47,5 @@ for n in $SIZES; do
   echo "done $n: ingest ${t_ing}s vs ogr2ogr ${t_ogr}s; nearest $near; http $rps req/s" >&2
   [ "${BENCH_KEEP:-0}" = 1 ] || rm -f "$db"*
 done
+bench/run-parking.sh
 bench/report.sh

@@ -96,6 +96,57 @@ public final class Store: Sendable {
                     );
                     """)
         }
+        m.registerMigration("v2-auth") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE machi_users (
+                        name TEXT PRIMARY KEY,
+                        role TEXT NOT NULL,
+                        password_hash TEXT NOT NULL,
+                        disabled INTEGER NOT NULL DEFAULT 0,
+                        created_at TEXT NOT NULL
+                    );
+                    CREATE TABLE machi_tokens (
+                        hash TEXT PRIMARY KEY,
+                        user TEXT NOT NULL REFERENCES machi_users(name) ON DELETE CASCADE,
+                        created_at TEXT NOT NULL
+                    );
+                    CREATE TABLE machi_sessions (
+                        hash TEXT PRIMARY KEY,
+                        user TEXT NOT NULL REFERENCES machi_users(name) ON DELETE CASCADE,
+                        csrf TEXT NOT NULL,
+                        expires_at REAL NOT NULL
+                    );
+                    """)
+        }
+        m.registerMigration("v3-parking") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE parking_history (
+                        id INTEGER PRIMARY KEY,
+                        incident_id TEXT NOT NULL,
+                        at TEXT NOT NULL,
+                        user TEXT NOT NULL,
+                        action TEXT NOT NULL,
+                        changes TEXT NOT NULL
+                    );
+                    CREATE INDEX parking_history_incident ON parking_history(incident_id, id);
+                    CREATE TABLE parking_idempotency (
+                        user TEXT NOT NULL,
+                        key TEXT NOT NULL,
+                        incident_id TEXT NOT NULL,
+                        created_at TEXT NOT NULL,
+                        PRIMARY KEY (user, key)
+                    );
+                    CREATE TABLE parking_purge_log (
+                        id INTEGER PRIMARY KEY,
+                        at TEXT NOT NULL,
+                        user TEXT NOT NULL,
+                        cutoff TEXT NOT NULL,
+                        purged INTEGER NOT NULL
+                    );
+                    """)
+        }
         return m
     }
 
@@ -134,6 +185,13 @@ public final class Store: Sendable {
                     arguments: [layer.name, layer.titleJa, layer.titleEn, layer.geometryType.rawValue, srid, Timestamp.now()])
             }
         }
+    }
+
+    /// The storage-CRS box covering a lon/lat box.
+    public func planeBox(lonLat b: BoundingBox) throws -> BoundingBox {
+        var corners = [Position(b.minX, b.minY), Position(b.maxX, b.minY), Position(b.maxX, b.maxY), Position(b.minX, b.maxY)]
+        try toPlane.withTransformer { try $0.transform(&corners) }
+        return BoundingBox(covering: corners)
     }
 
     public func layer(_ name: String) throws -> LayerDefinition {

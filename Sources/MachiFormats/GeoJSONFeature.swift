@@ -58,7 +58,7 @@ enum GeoJSONFeature {
         return String(Int64(d))
     }
 
-    private static func fieldValue(_ value: JSONValue, key: String, location: SourceLocation) throws(FormatError) -> FieldValue {
+    static func fieldValue(_ value: JSONValue, key: String, location: SourceLocation) throws(FormatError) -> FieldValue {
         switch value {
         case .null: return .null
         case .bool(let b): return .bool(b)

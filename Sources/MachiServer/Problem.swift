@@ -63,6 +63,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try p.response(from: request, context: context)
         } catch let e as any QueryParameterErrorConvertible {
             return try e.problem.response(from: request, context: context)
+        } catch let e as any HTTPResponseError {
+            let detail = e.status == .contentTooLarge ? "the request body is larger than this endpoint accepts" : e.status.reasonPhrase
+            return try Problem(e.status, e.status.reasonPhrase, detail: detail).response(from: request, context: context)
         } catch {
             context.logger.error("unhandled error on \(request.uri.path): \(error)")
             return try Problem(.internalServerError, "Internal error", detail: "the server could not answer; the error was logged")

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import MachiGeometry
+import MachiCore
 import MachiSewer
 
 extension QueryParameterError: QueryParameterErrorConvertible {

@@ -2,6 +2,7 @@ import Foundation
 public import Hummingbird
 public import Logging
 public import MachiCore
+import MachiParking
 import MachiSewer
 
 public struct ServerOptions: Sendable {
@@ -29,10 +30,19 @@ public enum MachiServer {
             middleware: FileMiddleware(
                 options.leafletRoot, urlBasePath: "/vendor/leaflet", cacheControl: .init([(MediaType(type: .any), [.maxAge(86400)])])))
         router.add(middleware: FileMiddleware(options.webRoot, searchForIndexHtml: true))
+        let accounts = Accounts(store: store)
+        router.add(middleware: AuthMiddleware(accounts: accounts))
+        AuthRoutes(accounts: accounts).register(on: router)
+        if store.catalog["parking_incidents"] != nil {
+            ParkingRoutes(cases: try ParkingCases(store: store)).register(on: router)
+        }
 
         router.get("healthz") { _, _ in Response.json("{\"status\":\"ok\"}") }
         router.get("api/config") { _, _ in Response.json(configJSON(store: store, options: options)) }
         SewerRoutes(ledger: try SewerLedger(store: store)).register(on: router)
+        if store.catalog["polling_districts"] != nil {
+            ElectionRoutes(office: try ElectionOffice(store: store)).register(on: router)
+        }
         return router
     }
 

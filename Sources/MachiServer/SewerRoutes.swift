@@ -90,21 +90,20 @@ struct SewerRoutes: Sendable {
         let def = ledger.definition(layer)
         var out = ""
         try ledger.store.toLonLat.withTransformer { t in
-            try GeoJSONWriter.feature(
-                found.feature, layer: def, toLonLat: t, extra: [("layer", GeoJSONWriter.string(def.name))], into: &out)
             // Connections travel as foreign members of the Feature (RFC 7946 §6.1).
-            out.removeLast()
+            var foreign = [(String, String)]()
             for (name, list) in [("upstream", found.upstream), ("downstream", found.downstream)] {
-                out += ",\"\(name)\":["
+                var items = "["
                 for (i, item) in list.enumerated() {
-                    if i > 0 { out += "," }
+                    if i > 0 { items += "," }
                     let fd = ledger.definition(item.layer)
                     try GeoJSONWriter.feature(
-                        item.feature, layer: fd, toLonLat: t, extra: [("layer", GeoJSONWriter.string(fd.name))], into: &out)
+                        item.feature, layer: fd, toLonLat: t, extra: [("layer", GeoJSONWriter.string(fd.name))], into: &items)
                 }
-                out += "]"
+                foreign.append((name, items + "]"))
             }
-            out += "}"
+            try GeoJSONWriter.feature(
+                found.feature, layer: def, toLonLat: t, extra: [("layer", GeoJSONWriter.string(def.name))], foreign: foreign, into: &out)
         }
         return .geoJSON(out)
     }

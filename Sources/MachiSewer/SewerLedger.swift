@@ -3,19 +3,6 @@ import GRDB
 public import MachiCore
 public import MachiGeometry
 
-/// Input errors a caller can fix; the HTTP layer turns them into 400 problems.
-public struct QueryParameterError: Error, Sendable, CustomStringConvertible {
-    public var parameter: String
-    public var message: String
-
-    public init(_ parameter: String, _ message: String) {
-        self.parameter = parameter
-        self.message = message
-    }
-
-    public var description: String { "\(parameter): \(message)" }
-}
-
 /// Which ledger layer a request addresses.
 public enum SewerLayer: String, Sendable, CaseIterable {
     case pipes, manholes
@@ -92,9 +79,7 @@ public struct SewerLedger: Sendable {
 
     /// The plane-CS box covering a lon/lat box.
     public func planeBox(_ b: BoundingBox) throws -> BoundingBox {
-        var corners = [Position(b.minX, b.minY), Position(b.maxX, b.minY), Position(b.maxX, b.maxY), Position(b.minX, b.maxY)]
-        try store.toPlane.withTransformer { try $0.transform(&corners) }
-        return BoundingBox(covering: corners)
+        try store.planeBox(lonLat: b)
     }
 
     public func search(_ s: SewerSearch) throws -> SearchResult {

@@ -17,7 +17,9 @@ public struct TestEnvironment: Sendable {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("machigis-test-\(UUID().uuidString)")
         let layers = dir.appendingPathComponent("layers")
         try FileManager.default.createDirectory(at: layers, withIntermediateDirectories: true)
-        for f in ["city.yaml", "sewer_pipes.yaml", "manholes.yaml"] {
+        let layerFiles = try FileManager.default.contentsOfDirectory(atPath: Self.repoRoot.appendingPathComponent("layers").path)
+            .filter { $0.hasSuffix(".yaml") }
+        for f in layerFiles {
             try FileManager.default.copyItem(
                 at: Self.repoRoot.appendingPathComponent("layers/\(f)"), to: layers.appendingPathComponent(f))
         }

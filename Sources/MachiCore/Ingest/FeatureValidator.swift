@@ -2,24 +2,11 @@ public import Foundation
 public import GRDB
 public import MachiFormats
 public import MachiGeometry
+import Synchronization
 
-/// One rule violation, located so a person can find and fix it in the source file.
-public struct ValidationIssue: Sendable, CustomStringConvertible, Error {
-    public var location: SourceLocation
-    public var field: String?
-    public var message: String
-
-    public init(_ location: SourceLocation, field: String? = nil, _ message: String) {
-        self.location = location
-        self.field = field
-        self.message = message
-    }
-
-    public var description: String {
-        if let field { return "\(location), field \"\(field)\": \(message)" }
-        return "\(location): \(message)"
-    }
-}
+/// One rule violation, located so a person can find and fix it in the source file: the
+/// same shape as a reader's `FormatError`, so both kinds land in one report.
+public typealias ValidationIssue = FormatError
 
 /// A feature that passed every rule: values in the layer's attribute order and the
 /// geometry in the storage CRS.
@@ -35,14 +22,15 @@ public enum Validated: Sendable {
 }
 
 /// Either a typed value or why the source value does not fit the attribute.
-enum Converted {
+public enum Converted: Sendable {
     case success(DatabaseValue)
     case failure(String)
 }
 
 /// Checks a source feature against a layer definition: attribute mapping, types, required
 /// fields, allowed values and ranges, geometry type, CRS, city extent and GEOS validity.
-public final class FeatureValidator {
+/// Not for concurrent use: it holds PROJ and GEOS handles; share it through `ValidatorPool`.
+public final class FeatureValidator: @unchecked Sendable {
     let layer: LayerDefinition
     let city: CityConfig
     let planeExtent: BoundingBox
@@ -170,7 +158,7 @@ public final class FeatureValidator {
 
     /// Types a source value by the attribute's declared type. Full-width digits (common in
     /// Japanese spreadsheets) are read as ASCII digits.
-    static func convert(_ v: FieldValue, to a: AttributeDefinition) -> Converted {
+    public static func convert(_ v: FieldValue, to a: AttributeDefinition) -> Converted {
         let text: String
         switch v {
         case .null: return .success(DatabaseValue.null)
@@ -272,5 +260,24 @@ public enum DateParsing {
         f.timeZone = TimeZone(secondsFromGMT: 9 * 3600)
         guard let d = f.date(from: s), f.string(from: d) == s else { return nil }
         return d
+    }
+}
+
+/// Reusable validators for one layer and source CRS: building one opens PROJ and GEOS
+/// handles, too slow to repeat on every HTTP write. A validator is used by one caller at a time.
+public final class ValidatorPool: @unchecked Sendable {
+    private let make: @Sendable () throws -> FeatureValidator
+    private let idle = Mutex<[FeatureValidator]>([])
+
+    public init(layer: LayerDefinition, store: Store, sourceCRS: String) {
+        let city = store.city
+        let extent = store.planeExtent
+        make = { try FeatureValidator(layer: layer, city: city, planeExtent: extent, sourceCRS: sourceCRS) }
+    }
+
+    public func with<R>(_ body: (FeatureValidator) throws -> R) throws -> R {
+        let v = try idle.withLock { $0.popLast() } ?? make()
+        defer { idle.withLock { $0.append(v) } }
+        return try body(v)
     }
 }

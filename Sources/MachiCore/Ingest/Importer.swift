@@ -199,7 +199,7 @@ public struct Importer: Sendable {
         return report
     }
 
-    static func insertSQL(_ layer: LayerDefinition, mode: ImportMode) -> String {
+    public static func insertSQL(_ layer: LayerDefinition, mode: ImportMode) -> String {
         let cols = layer.attributes.map { "\"\($0.key)\"" } + ["geom"]
         let marks = Array(repeating: "?", count: cols.count).joined(separator: ", ")
         var sql = "INSERT INTO \"\(layer.name)\" (\(cols.joined(separator: ", "))) VALUES (\(marks))"

@@ -99,7 +99,8 @@ public enum GeoJSONWriter {
     /// A Feature for a stored feature: geometry reprojected to lon/lat, properties in the
     /// layer's attribute order followed by `extra` (already-encoded JSON values).
     public static func feature(
-        _ f: StoredFeature, layer: LayerDefinition, toLonLat: CoordinateTransformer, extra: [(String, String)] = [], into out: inout String
+        _ f: StoredFeature, layer: LayerDefinition, toLonLat: CoordinateTransformer, extra: [(String, String)] = [],
+        foreign: [(String, String)] = [], into out: inout String
     ) throws {
         let g = try toLonLat.transform(f.geometry)
         out.append("{\"type\":\"Feature\",\"id\":")
@@ -126,6 +127,14 @@ public enum GeoJSONWriter {
             out.append(":")
             out.append(v)
         }
-        out.append("}}")
+        out.append("}")
+        // Foreign members (RFC 7946 §6.1) sit beside "properties", for related objects.
+        for (k, v) in foreign {
+            out.append(",")
+            escape(k, into: &out)
+            out.append(":")
+            out.append(v)
+        }
+        out.append("}")
     }
 }

@@ -1,0 +1,41 @@
+/// Parses one GeoJSON Feature held in memory, such as an HTTP request body, with the same
+/// RFC 7946 checks and messages as the file reader.
+public enum GeoJSONFeatureParser {
+    public static func parse(_ bytes: [UInt8]) throws(FormatError) -> SourceFeature {
+        let parsed = bytes.withUnsafeBufferPointer { buffer in
+            Result { () throws(JSONSyntaxError) -> JSONValue in try JSONParser.parse(buffer) }
+        }
+        switch parsed {
+        case .success(let value):
+            return try GeoJSONFeature.make(from: value, location: .file)
+        case .failure(let e):
+            throw FormatError(.file, "invalid JSON at byte \(e.offset): \(e.message)")
+        }
+    }
+}
+
+extension GeoJSONFeatureParser {
+    /// A JSON patch body `{"properties": {…}}`: its top-level member names (so callers can
+    /// refuse members they don't accept) and the properties typed as for a Feature.
+    public static func parsePatch(_ bytes: [UInt8]) throws(FormatError) -> (
+        members: [String], properties: [(key: String, value: FieldValue)]
+    ) {
+        let parsed = bytes.withUnsafeBufferPointer { buffer in
+            Result { () throws(JSONSyntaxError) -> JSONValue in try JSONParser.parse(buffer) }
+        }
+        let value: JSONValue
+        switch parsed {
+        case .success(let v): value = v
+        case .failure(let e): throw FormatError(.file, "invalid JSON at byte \(e.offset): \(e.message)")
+        }
+        guard case .object(let members) = value else { throw FormatError(.file, field: "body", "expected a JSON object") }
+        var properties: [(key: String, value: FieldValue)] = []
+        switch value["properties"] {
+        case .object(let ps)?:
+            for p in ps { properties.append((p.key, try GeoJSONFeature.fieldValue(p.value, key: p.key, location: .file))) }
+        case nil: break
+        case let other?: throw FormatError(.file, field: "properties", "must be an object, found \(other.typeName)")
+        }
+        return (members.map(\.key), properties)
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import GRDB
+public import MachiCore
+public import MachiFormats
+import MachiGeometry
+
+extension ParkingCases {
+    public func list(filter: CaseFilter, limit: Int, offset: Int) throws -> (matched: Int, items: [ParkingCase]) {
+        let (whereSQL, args) = filter.sql(layer: layer)
+        return try store.pool.read { db in
+            let matched = try Int.fetchOne(db, sql: "SELECT count(*) FROM parking_incidents t \(whereSQL)", arguments: args) ?? 0
+            let rows = try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT \(layer.selectColumns()) FROM parking_incidents t \(whereSQL) ORDER BY t.observed_at DESC, t.id DESC LIMIT ? OFFSET ?",
+                arguments: args + [limit, offset])
+            let items = try rows.map { r in
+                let f = try layer.decode(r)
+                return ParkingCase(feature: f, version: Int64.fromDatabaseValue(f.values[index("version")]) ?? 1)
+            }
+            return (matched, items)
+        }
+    }
+
+    /// Every case matching the filter, oldest first, for exports.
+    public func all(filter: CaseFilter) throws -> [StoredFeature] {
+        let (whereSQL, args) = filter.sql(layer: layer)
+        return try store.pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT \(layer.selectColumns()) FROM parking_incidents t \(whereSQL) ORDER BY t.observed_at, t.id",
+                arguments: args
+            ).map(layer.decode)
+        }
+    }
+
+    /// CSV for spreadsheet users: Japanese column labels, lon/lat last. UTF-8 starts with a
+    /// BOM so Excel opens it as UTF-8; CP932 is for older tools. The plate is left out
+    /// unless `includePlate`.
+    public func exportCSV(filter: CaseFilter, includePlate: Bool, encoding: TextEncoding) throws -> [UInt8] {
+        let features = try all(filter: filter)
+        let columns = layer.attributes.enumerated().filter { includePlate || $0.element.key != "plate" }
+        var text = (columns.map { Self.csvField($0.element.label) } + ["経度", "緯度"]).joined(separator: ",") + "\r\n"
+        try store.toLonLat.withTransformer { t in
+            for f in features {
+                var fields = columns.map {
+                    Self.csvField(
+                        String.fromDatabaseValue(f.values[$0.offset]) ?? (f.values[$0.offset].isNull ? "" : "\(f.values[$0.offset])"))
+                }
+                if case .point(let p) = try t.transform(f.geometry) {
+                    fields += [GeoJSONWriter.number(p.x), GeoJSONWriter.number(p.y)]
+                }
+                text += fields.joined(separator: ",") + "\r\n"
+            }
+        }
+        switch encoding {
+        case .utf8: return [0xEF, 0xBB, 0xBF] + Array(text.utf8)
+        case .cp932:
+            do {
+                return try TextEncoder(.cp932).encode(text)
+            } catch {
+                throw QueryParameterError("encoding", "a case contains text that CP932 cannot represent (\(error)); use UTF-8")
+            }
+        }
+    }
+
+    static func csvField(_ s: String) -> String {
+        // A leading = + - @ would run as a formula in Excel; a quote keeps it text.
+        var v = s
+        if let first = v.first, "=+-@".contains(first), Double(v) == nil { v = "'" + v }
+        if v.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+            return "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return v
+    }
+}

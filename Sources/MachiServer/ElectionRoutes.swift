@@ -1,0 +1,112 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MachiCore
+import MachiElections
+
+/// The election office's API under /api/elections. Published elections are public;
+/// unpublished ones exist only for the roles `election` and `admin`: the anonymous public
+/// gets 404 (not even their existence shows), other signed-in staff 403.
+struct ElectionRoutes: Sendable {
+    let office: ElectionOffice
+
+    func register(on router: Router<MachiRequestContext>) {
+        router.get("api/elections") { request, context in try answer { try list(request, context) } }
+        let group = router.group("api/elections")
+        group.get("{id}") { request, context in try answer { try detail(request, context) } }
+        group.get("{id}/turnout.geojson") { request, context in try answer { try turnout(request, context) } }
+        group.get("{id}/stations.geojson") { request, context in try answer { try stations(request, context) } }
+        group.get("{id}/regulated-zones.geojson") { request, context in try answer { try zones(request, context) } }
+        group.get("{id}/regulated-zones/check") { request, context in try answer { try check(request, context) } }
+    }
+
+    /// The module's errors as problem documents.
+    func answer(_ body: () throws -> Response) throws -> Response {
+        do {
+            return try body()
+        } catch let e as ElectionError {
+            switch e.kind {
+            case .notFound: throw Problem.notFound(e.message)
+            case .forbidden: throw Problem(.forbidden, "Forbidden", detail: e.message)
+            case .invalid(let parameter): throw Problem.badParameter(parameter, e.message)
+            case .conflict: throw Problem(.conflict, "Conflict", detail: e.message)
+            }
+        }
+    }
+
+    func election(_ context: MachiRequestContext) throws -> Election {
+        try office.election(try context.parameters.require("id"), visibleTo: context.user)
+    }
+
+    func list(_ request: Request, _ context: MachiRequestContext) throws -> Response {
+        _ = try QueryParameters(request, allowed: [])
+        let all = try office.elections(visibleTo: context.user)
+        let body = "{\"elections\":[" + all.map(Self.json).joined(separator: ",") + "]}"
+        // The list depends on who asks, so no shared cache may keep it.
+        return Self.respond(.json(body), published: false)
+    }
+
+    func detail(_ request: Request, _ context: MachiRequestContext) throws -> Response {
+        _ = try QueryParameters(request, allowed: [])
+        let e = try election(context)
+        return Self.respond(.json(Self.json(e)), published: e.published)
+    }
+
+    func turnout(_ request: Request, _ context: MachiRequestContext) throws -> Response {
+        let p = try QueryParameters(request, allowed: ["classes", "method", "compare", "at"])
+        let e = try election(context)
+        var options = TurnoutMapOptions()
+        options.classes = try p.int("classes", range: ColorRamp.minClasses...ColorRamp.maxClasses) ?? 5
+        options.method = try p.oneOf("method", ClassMethod.allCases.map(\.rawValue)).flatMap(ClassMethod.init(rawValue:)) ?? .quantile
+        if let at = try p.string("at", maxLength: 20) {
+            guard let t = TurnoutTime.normalise(at), !t.isEmpty else { throw Problem.badParameter("at", "\"\(at)\" is not a time HH:MM") }
+            options.time = t
+        }
+        let compare = try p.string("compare", maxLength: 64)
+        let body = try office.turnoutGeoJSON(e.id, compare: compare, options: options, user: context.user)
+        return Self.respond(.geoJSON(body), published: e.published)
+    }
+
+    func stations(_ request: Request, _ context: MachiRequestContext) throws -> Response {
+        _ = try QueryParameters(request, allowed: [])
+        let e = try election(context)
+        return Self.respond(.geoJSON(try office.stationsGeoJSON()), published: e.published)
+    }
+
+    func zones(_ request: Request, _ context: MachiRequestContext) throws -> Response {
+        let p = try QueryParameters(request, allowed: ["radius_m", "dissolve"])
+        let e = try election(context)
+        let radius = try p.double("radius_m", range: 1...1000) ?? RegulatedZones.defaultRadius
+        let dissolve = try p.oneOf("dissolve", ["true", "false"]) == "true"
+        return Self.respond(.geoJSON(try office.zones.geoJSON(radius: radius, dissolve: dissolve)), published: e.published)
+    }
+
+    func check(_ request: Request, _ context: MachiRequestContext) throws -> Response {
+        let p = try QueryParameters(request, allowed: ["lon", "lat", "radius_m"])
+        let e = try election(context)
+        let lon = try p.required("lon", try p.double("lon", range: -180...180))
+        let lat = try p.required("lat", try p.double("lat", range: -90...90))
+        let radius = try p.double("radius_m", range: 1...1000) ?? RegulatedZones.defaultRadius
+        let r = try office.zones.check(lon: lon, lat: lat, radius: radius)
+        var out = "{\"inside\":\(r.inside),\"stations\":[" + r.stations.map(GeoJSONWriter.string).joined(separator: ",") + "]"
+        out += ",\"distance_m\":" + (r.distance.map { GeoJSONWriter.number($0, decimals: 2) } ?? "null")
+        out += ",\"nearest_station\":" + (r.nearestStation.map(GeoJSONWriter.string) ?? "null")
+        out += ",\"radius_m\":" + GeoJSONWriter.number(radius, decimals: 2) + "}"
+        return Self.respond(.json(out), published: e.published)
+    }
+
+    static func json(_ e: Election) -> String {
+        var out = "{\"id\":" + GeoJSONWriter.string(e.id) + ",\"name\":" + GeoJSONWriter.string(e.name)
+        out += ",\"date\":" + GeoJSONWriter.string(e.date) + ",\"published\":\(e.published)"
+        out += ",\"published_at\":" + (e.publishedAt.map(GeoJSONWriter.string) ?? "null")
+        out += ",\"final_turnout\":\(e.hasFinalTurnout),\"interim_times\":[" + e.interimTimes.map(GeoJSONWriter.string).joined(separator: ",") + "]}"
+        return out
+    }
+
+    /// Unpublished figures must not linger in a browser or proxy cache after sign-out.
+    static func respond(_ response: Response, published: Bool) -> Response {
+        var r = response
+        r.headers[.cacheControl] = published ? "public, max-age=60" : "private, no-store"
+        return r
+    }
+}

@@ -1,0 +1,189 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MachiCore
+import MachiFormats
+import MachiGeometry
+import MachiParking
+
+/// Staff-only API for parking cases under /api/parking. Every route requires the
+/// road_traffic (or admin) role; nothing here is reachable anonymously.
+struct ParkingRoutes: Sendable {
+    let cases: ParkingCases
+    static let roles: Set<Role> = [.roadTraffic]
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+
+    func register(on router: Router<MachiRequestContext>) {
+        let group = router.group("api/parking")
+        group.post("incidents") { request, context in try await create(request, context) }
+        group.get("incidents") { request, context in try list(request, context) }
+        group.get("incidents/{id}") { request, context in try get(request, context) }
+        group.patch("incidents/{id}") { request, context in try await patch(request, context) }
+        group.get("hotspots") { request, context in try hotspots(request, context) }
+        group.get("export") { request, context in try export(request, context) }
+        router.get("staff/parking") { _, _ in
+            Response(status: .movedPermanently, headers: [.location: "/staff/parking/"])
+        }
+    }
+
+    func create(_ request: Request, _ context: MachiRequestContext) async throws -> Response {
+        let user = try context.requireUser(roles: Self.roles)
+        let body = try await request.body.collect(upTo: context.maxUploadSize)
+        let created = try mapped {
+            try cases.create(body: Array(buffer: body), user: user, idempotencyKey: request.headers[Self.idempotencyKey])
+        }
+        var duplicates = "["
+        for (i, d) in created.possibleDuplicates.enumerated() {
+            if i > 0 { duplicates += "," }
+            duplicates +=
+                "{\"id\":\(GeoJSONWriter.string(d.id)),\"distance_m\":\(GeoJSONWriter.number(d.distance, decimals: 1)),\"observed_at\":\(GeoJSONWriter.string(d.observedAt)),\"category\":\(GeoJSONWriter.string(d.category))}"
+        }
+        duplicates += "]"
+        var response = try featureResponse(created.item, foreign: [("possible_duplicates", duplicates)], status: .created)
+        if let id = created.item.feature.string("id", in: cases.layer) { response.headers[.location] = "/api/parking/incidents/\(id)" }
+        if created.replayed { response.headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
+        return response
+    }
+
+    func get(_ request: Request, _ context: MachiRequestContext) throws -> Response {
+        _ = try context.requireUser(roles: Self.roles)
+        let id = try context.parameters.require("id")
+        let (item, history) = try mapped { try cases.get(id: id) }
+        var h = "["
+        for (i, e) in history.enumerated() {
+            if i > 0 { h += "," }
+            h +=
+                "{\"at\":\(GeoJSONWriter.string(e.at)),\"user\":\(GeoJSONWriter.string(e.user)),\"action\":\(GeoJSONWriter.string(e.action)),\"changes\":\(e.changesJSON)}"
+        }
+        return try featureResponse(item, foreign: [("history", h + "]")])
+    }
+
+    func patch(_ request: Request, _ context: MachiRequestContext) async throws -> Response {
+        let user = try context.requireUser(roles: Self.roles)
+        let id = try context.parameters.require("id")
+        let body = try await request.body.collect(upTo: context.maxUploadSize)
+        let item = try mapped { try cases.update(id: id, body: Array(buffer: body), ifMatch: request.headers[.ifMatch], user: user) }
+        return try featureResponse(item)
+    }
+
+    func list(_ request: Request, _ context: MachiRequestContext) throws -> Response {
+        _ = try context.requireUser(roles: Self.roles)
+        let p = try QueryParameters(request, allowed: ["bbox", "from", "to", "category", "status", "q", "limit", "offset"])
+        let filter = try caseFilter(p)
+        let limit = try p.int("limit", range: 1...1000) ?? 100
+        let offset = try p.int("offset", range: 0...10_000_000) ?? 0
+        let (matched, items) = try cases.list(filter: filter, limit: limit, offset: offset)
+        var out =
+            "{\"type\":\"FeatureCollection\",\"numberMatched\":\(matched),\"numberReturned\":\(items.count),\"timeStamp\":\"\(Timestamp.now())\",\"features\":["
+        try cases.store.toLonLat.withTransformer { t in
+            for (i, c) in items.enumerated() {
+                if i > 0 { out += "," }
+                try GeoJSONWriter.feature(c.feature, layer: cases.layer, toLonLat: t, into: &out)
+            }
+        }
+        return .geoJSON(out + "]}")
+    }
+
+    func hotspots(_ request: Request, _ context: MachiRequestContext) throws -> Response {
+        _ = try context.requireUser(roles: Self.roles)
+        let p = try QueryParameters(request, allowed: ["from", "to", "category", "cell"])
+        let filter = try caseFilter(p)
+        let size = MeshSize(rawValue: try p.oneOf("cell", MeshSize.allCases.map(\.rawValue)) ?? "250m") ?? .quarter
+        let r = try cases.hotspots(filter: filter, size: size)
+        var out = "{\"type\":\"FeatureCollection\",\"cell\":\"\(size.rawValue)\",\"total\":\(r.total),\"features\":["
+        for (i, c) in r.cells.enumerated() {
+            if i > 0 { out += "," }
+            let code = c.cell.code(size: size)
+            out += "{\"type\":\"Feature\",\"id\":\"\(code)\",\"geometry\":"
+            GeoJSONWriter.geometry(.polygon([c.cell.ring(size: size)]), into: &out)
+            out += ",\"properties\":{\"mesh_code\":\"\(code)\",\"count\":\(c.count),\"z\":\(GeoJSONWriter.number(c.z, decimals: 3))"
+            out += ",\"p\":\(GeoJSONWriter.number(c.p, decimals: 4)),\"hot\":\(c.z >= 1.96)}}"
+        }
+        out += "],\"by_hour\":[\(r.byHour.map(String.init).joined(separator: ","))]"
+        out += ",\"by_weekday\":[\(r.byWeekday.map(String.init).joined(separator: ","))]}"
+        return .geoJSON(out)
+    }
+
+    func export(_ request: Request, _ context: MachiRequestContext) throws -> Response {
+        let user = try context.requireUser(roles: Self.roles)
+        let p = try QueryParameters(request, allowed: ["format", "from", "to", "category", "status", "encoding", "include_plate"])
+        let format = try p.oneOf("format", ["csv", "geojson"]) ?? "csv"
+        let includePlate = try p.oneOf("include_plate", ["true", "false"]) == "true"
+        if includePlate, user.role != .admin { throw Problem(.forbidden, "Forbidden", detail: "only admin may export plate numbers") }
+        let filter = try caseFilter(p)
+        let stamp = String(Timestamp.now().prefix(10))
+        if format == "geojson" {
+            let features = try cases.all(filter: filter)
+            var out = "{\"type\":\"FeatureCollection\",\"features\":["
+            let layer = cases.layer
+            try cases.store.toLonLat.withTransformer { t in
+                for (i, f) in features.enumerated() {
+                    if i > 0 { out += "," }
+                    var g = f
+                    if !includePlate, let pi = layer.attributes.firstIndex(where: { $0.key == "plate" }) { g.values[pi] = .null }
+                    try GeoJSONWriter.feature(g, layer: layer, toLonLat: t, into: &out)
+                }
+            }
+            var r = Response.geoJSON(out + "]}")
+            r.headers[.contentDisposition] = "attachment; filename=\"parking-\(stamp).geojson\""
+            return r
+        }
+        let encoding: TextEncoding = try p.oneOf("encoding", ["utf-8", "cp932"]) == "cp932" ? .cp932 : .utf8
+        let bytes = try mapped { try cases.exportCSV(filter: filter, includePlate: includePlate, encoding: encoding) }
+        let charset = encoding == .cp932 ? "Shift_JIS" : "utf-8"
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/csv; charset=\(charset)", .contentDisposition: "attachment; filename=\"parking-\(stamp).csv\""],
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    func caseFilter(_ p: QueryParameters) throws -> CaseFilter {
+        var f = CaseFilter()
+        f.from = try time(p, "from")
+        f.to = try time(p, "to")
+        f.category = try p.oneOf("category", ["違法駐車", "迷惑駐車", "放置車両", "その他"])
+        f.status = try p.oneOf("status", CaseStatus.allCases.map(\.rawValue))
+        f.q = try p.string("q", maxLength: 100)
+        if let b = try p.bbox() { f.box = try cases.store.planeBox(lonLat: b) }
+        return f
+    }
+
+    func time(_ p: QueryParameters, _ name: String) throws -> String? {
+        guard let v = try p.string(name, maxLength: 40) else { return nil }
+        let text = v.count == 10 ? v + "T00:00:00" : v
+        guard let d = DateParsing.dateTime(text) else { throw Problem.badParameter(name, "\"\(v)\" is not an ISO 8601 date or date-time") }
+        return Timestamp.format(d)
+    }
+
+    func featureResponse(_ item: ParkingCase, foreign: [(String, String)] = [], status: HTTPResponse.Status = .ok) throws -> Response {
+        var out = ""
+        try cases.store.toLonLat.withTransformer { t in
+            try GeoJSONWriter.feature(item.feature, layer: cases.layer, toLonLat: t, foreign: foreign, into: &out)
+        }
+        var r = Response.geoJSON(out)
+        r.status = status
+        r.headers[.eTag] = ParkingCases.etag(item.version)
+        r.headers[.cacheControl] = "no-store"
+        return r
+    }
+
+    /// Domain failures to HTTP statuses.
+    func mapped<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let e as ParkingError {
+            switch e {
+            case .notFound(let id): throw Problem.notFound("no parking case \(id)")
+            case .versionMismatch(let v):
+                var p = Problem(
+                    .preconditionFailed, "Changed by someone else", detail: "the case is now at version \(v); reload it and try again")
+                p.extraHeaders[.eTag] = ParkingCases.etag(v)
+                throw p
+            case .preconditionRequired:
+                throw Problem(.init(code: 428), "If-Match required", detail: "send If-Match with the ETag of the version you are changing")
+            case .transitionNotAllowed(let from, let to):
+                throw Problem(.conflict, "Status change not allowed", detail: "a case cannot go from \(from) to \(to)", parameter: "status")
+            }
+        }
+    }
+}
