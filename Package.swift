@@ -46,6 +46,13 @@ let package = Package(
             name: "MachiTiles", dependencies: ["MachiCore", "MachiGeometry", "CZlib", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         .target(
+            name: "MachiOGC",
+            dependencies: [
+                "MachiCore", "MachiGeometry", "MachiTiles", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strict),
+        .target(
             name: "MachiParking", dependencies: ["MachiCore", "MachiGeometry", "MachiFormats", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         .target(
@@ -59,7 +66,7 @@ let package = Package(
         .target(
             name: "MachiServer",
             dependencies: [
-                "MachiCore", "MachiSewer", "MachiGeometry", "MachiElections", "MachiParking", "MachiFormats",
+                "MachiCore", "MachiSewer", "MachiGeometry", "MachiElections", "MachiParking", "MachiFormats", "MachiOGC",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -67,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "machigis",
             dependencies: [
-                "MachiCore", "MachiServer", "MachiSewer", "MachiFormats", "MachiElections", "MachiParking",
+                "MachiCore", "MachiServer", "MachiSewer", "MachiFormats", "MachiElections", "MachiParking", "MachiTiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -86,6 +93,13 @@ let package = Package(
                 "MachiElections", "MachiServer", "MachiCore", "MachiGeometry", "MachiFormats", "MachiTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "MachiOGCTests",
+            dependencies: [
+                "MachiOGC", "MachiTiles", "MachiServer", "MachiCore", "MachiGeometry", "MachiTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict),
         .testTarget(

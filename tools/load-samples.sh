@@ -7,3 +7,4 @@ db=$2
 cd "$(dirname "$0")/.."
 "$bin" ingest sewer_pipes layers/sample/sewer_pipes.geojson --db "$db"
 "$bin" ingest manholes layers/sample/manholes.geojson --db "$db"
+tools/load-sample-elections.sh "$bin" "$db"

@@ -72,7 +72,9 @@ public enum Classifier {
         for j in 0..<n { cost[0][j] = ssd(0, j) }
         for c in 1..<k {
             for j in c..<n {
-                for i in c...j {
+                // A class never starts inside a run of equal values: the optimum never needs to
+                // split them, and classes are assigned by value afterwards.
+                for i in c...j where x[i] != x[i - 1] {
                     let candidate = cost[c - 1][i - 1] + ssd(i, j)
                     // `<` keeps the earliest split among equals, so results are deterministic.
                     if candidate < cost[c][j] {

@@ -43,7 +43,8 @@ final class DistrictShapes: Sendable {
                 var json = ""
                 GeoJSONWriter.geometry(try t.transform(d.geometry).rightHandRule, into: &json)
                 return DistrictShape(
-                    number: d.number, name: d.name, stationNumber: d.stationNumber, stationName: d.stationNumber.flatMap { stationNames[$0] },
+                    number: d.number, name: d.name, stationNumber: d.stationNumber,
+                    stationName: d.stationNumber.flatMap { stationNames[$0] },
                     geometryJSON: json)
             }
         }

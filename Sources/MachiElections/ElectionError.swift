@@ -22,7 +22,7 @@ public struct ElectionError: Error, Sendable, CustomStringConvertible {
         return message
     }
 
-    static func invalid(_ parameter: String, _ message: String) -> ElectionError {
+    public static func invalid(_ parameter: String, _ message: String) -> ElectionError {
         ElectionError(.invalid(parameter: parameter), message)
     }
 }

@@ -53,7 +53,8 @@ public struct ElectionRegistry: Sendable {
         try store.pool.write { db in
             guard let e = try Self.fetch(db, id) else { throw ElectionError(.notFound, "no election \(id)") }
             if published && !e.hasFinalTurnout {
-                throw ElectionError(.conflict, "election \(id) has no final turnout yet; import it with: machigis elections import-turnout \(id) FILE")
+                throw ElectionError(
+                    .conflict, "election \(id) has no final turnout yet; import it with: machigis elections import-turnout \(id) FILE")
             }
             try db.execute(
                 sql: "UPDATE elections SET published = ?, published_at = ? WHERE id = ?",
@@ -73,7 +74,9 @@ public struct ElectionRegistry: Sendable {
     }
 
     static func fetch(_ db: Database, _ id: String) throws -> Election? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT id, name, date, published, published_at FROM elections WHERE id = ?", arguments: [id])
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT id, name, date, published, published_at FROM elections WHERE id = ?", arguments: [id])
         else { return nil }
         let times = try String.fetchAll(
             db, sql: "SELECT DISTINCT time FROM election_turnout WHERE election_id = ? ORDER BY time", arguments: [id])

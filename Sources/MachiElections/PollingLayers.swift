@@ -54,7 +54,9 @@ public struct PollingLayers: Sendable {
         try requireLayer(Self.stationsLayer)
         let all = try store.pool.read { db in
             try Row.fetchAll(db, sql: "SELECT station_no, name, address, geom FROM polling_stations").map { row in
-                guard case .point(let p) = try Self.geometry(row, 3) else { throw StoreError("polling station \(row[0] as String) is not a point") }
+                guard case .point(let p) = try Self.geometry(row, 3) else {
+                    throw StoreError("polling station \(row[0] as String) is not a point")
+                }
                 return PollingStation(number: row[0], name: row[1], address: row[2], position: p)
             }
         }

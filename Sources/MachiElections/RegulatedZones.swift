@@ -40,7 +40,9 @@ public struct RegulatedZones: Sendable {
     public func zones(radius: Double, dissolve: Bool) throws -> [(stations: [PollingStation], geometry: Geometry)] {
         let stations = try PollingLayers(store: store).stations()
         let buffers = try stations.map { s in
-            try store.geos.with { try $0.buffer(.point(s.position), distance: radius * scale(at: s.position), quadrantSegments: Self.quadrantSegments) }
+            try store.geos.with {
+                try $0.buffer(.point(s.position), distance: radius * scale(at: s.position), quadrantSegments: Self.quadrantSegments)
+            }
         }
         guard dissolve else { return zip(stations, buffers).map { ([$0], $1) } }
         guard !buffers.isEmpty else { return [] }
@@ -50,7 +52,8 @@ public struct RegulatedZones: Sendable {
 
     public func geoJSON(radius: Double, dissolve: Bool) throws -> String {
         let zones = try zones(radius: radius, dissolve: dissolve)
-        var out = "{\"type\":\"FeatureCollection\",\"radius_m\":\(GeoJSONWriter.number(radius, decimals: 2)),\"dissolve\":\(dissolve),\"features\":["
+        var out =
+            "{\"type\":\"FeatureCollection\",\"radius_m\":\(GeoJSONWriter.number(radius, decimals: 2)),\"dissolve\":\(dissolve),\"features\":["
         try store.toLonLat.withTransformer { t in
             for (i, z) in zones.enumerated() {
                 if i > 0 { out += ",\n" }
@@ -89,6 +92,7 @@ public struct RegulatedZones: Sendable {
         }
         measured.sort { $0.distance < $1.distance || ($0.distance == $1.distance && $0.station < $1.station) }
         let within = measured.filter { $0.distance <= radius }.map(\.station)
-        return ZoneCheck(inside: !within.isEmpty, stations: within, distance: measured.first?.distance, nearestStation: measured.first?.station)
+        return ZoneCheck(
+            inside: !within.isEmpty, stations: within, distance: measured.first?.distance, nearestStation: measured.first?.station)
     }
 }

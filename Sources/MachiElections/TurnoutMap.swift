@@ -112,13 +112,15 @@ struct TurnoutMap {
         func int(_ v: Int64?) -> String { v.map { String($0) } ?? "null" }
         func pct(_ p: Percent?) -> String { p?.description ?? "null" }
         let v = c?.voters
-        out += "\"electors\":\(int(c?.electors.total)),\"electors_male\":\(int(c?.electors.male)),\"electors_female\":\(int(c?.electors.female))"
+        out +=
+            "\"electors\":\(int(c?.electors.total)),\"electors_male\":\(int(c?.electors.male)),\"electors_female\":\(int(c?.electors.female))"
         out += ",\"voters\":\(int(v?.total)),\"voters_male\":\(int(v?.male)),\"voters_female\":\(int(v?.female))"
         out += ",\"voters_day\":\(int(c?.day.total)),\"voters_early\":\(int(c?.early.total)),\"voters_absentee\":\(int(c?.absentee.total))"
         out += ",\"turnout_pct\":\(pct(c?.turnout)),\"turnout_pct_male\":\(pct(c?.turnoutMale))"
         out += ",\"turnout_pct_female\":\(pct(c?.turnoutFemale)),\"early_share_pct\":\(pct(c?.earlyShare))"
         var delta: Percent?
-        if let c, let before, let v = c.voters.total, let e = c.electors.total, let bv = before.voters.total, let be = before.electors.total {
+        if let c, let before, let v = c.voters.total, let e = c.electors.total, let bv = before.voters.total, let be = before.electors.total
+        {
             delta = Percent.difference((v, e), (bv, be))
         }
         out += ",\"delta_pp\":\(pct(delta))"

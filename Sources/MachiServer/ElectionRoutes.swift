@@ -10,6 +10,12 @@ import MachiElections
 struct ElectionRoutes: Sendable {
     let office: ElectionOffice
 
+    /// Registers the routes when the layer files declare the polling districts.
+    static func register(store: Store, on router: Router<MachiRequestContext>) throws {
+        guard store.catalog[PollingLayers.districtsLayer] != nil else { return }
+        ElectionRoutes(office: try ElectionOffice(store: store)).register(on: router)
+    }
+
     func register(on router: Router<MachiRequestContext>) {
         router.get("api/elections") { request, context in try answer { try list(request, context) } }
         let group = router.group("api/elections")
@@ -99,7 +105,9 @@ struct ElectionRoutes: Sendable {
         var out = "{\"id\":" + GeoJSONWriter.string(e.id) + ",\"name\":" + GeoJSONWriter.string(e.name)
         out += ",\"date\":" + GeoJSONWriter.string(e.date) + ",\"published\":\(e.published)"
         out += ",\"published_at\":" + (e.publishedAt.map(GeoJSONWriter.string) ?? "null")
-        out += ",\"final_turnout\":\(e.hasFinalTurnout),\"interim_times\":[" + e.interimTimes.map(GeoJSONWriter.string).joined(separator: ",") + "]}"
+        out +=
+            ",\"final_turnout\":\(e.hasFinalTurnout),\"interim_times\":[" + e.interimTimes.map(GeoJSONWriter.string).joined(separator: ",")
+            + "]}"
         return out
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
-import MachiGeometry
 import MachiCore
+import MachiGeometry
 import MachiSewer
 
 extension QueryParameterError: QueryParameterErrorConvertible {

@@ -2,6 +2,7 @@ import Foundation
 public import Hummingbird
 public import Logging
 public import MachiCore
+import MachiOGC
 import MachiParking
 import MachiSewer
 
@@ -40,9 +41,9 @@ public enum MachiServer {
         router.get("healthz") { _, _ in Response.json("{\"status\":\"ok\"}") }
         router.get("api/config") { _, _ in Response.json(configJSON(store: store, options: options)) }
         SewerRoutes(ledger: try SewerLedger(store: store)).register(on: router)
-        if store.catalog["polling_districts"] != nil {
-            ElectionRoutes(office: try ElectionOffice(store: store)).register(on: router)
-        }
+        OGCRoutes(store: store).register(on: router, user: \.user)
+        TileRoutes(store: store).register(on: router, user: \.user)
+        try ElectionRoutes.register(store: store, on: router)
         return router
     }
 

@@ -9,7 +9,7 @@ import MachiSewer
 @main
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "machigis-bench", subcommands: [Generate.self, Nearest.self, Hotspots.self])
+        commandName: "machigis-bench", subcommands: [Generate.self, Nearest.self, Hotspots.self, IngestOnly.self])
 }
 
 /// A street grid of pipes (both directions, ~35 m blocks) around Settsu, written as
@@ -102,5 +102,18 @@ struct Nearest: ParsableCommand {
             String(
                 format: "queries=%d p50_ms=%.3f p99_ms=%.3f max_ms=%.3f mean_hits=%.2f", times.count, pct(0.5), pct(0.99), times.last ?? 0,
                 Double(found) / Double(times.count)))
+    }
+}
+
+/// The importer alone (same code as `machigis ingest`), for profiling without the server.
+struct IngestOnly: ParsableCommand {
+    @Option var db: String
+    @Option var layers = "bench/layers"
+    @Argument var file: String
+
+    func run() throws {
+        let store = try Store(path: db, catalog: try LayerCatalog.load(directory: layers))
+        let r = try Importer(store: store).run(layer: "sewer_pipes", path: file)
+        print(r.summary)
     }
 }

@@ -39,6 +39,11 @@ import Testing
             #expect(try Int.fetchOne(db, sql: "SELECT data_version FROM machi_layers WHERE name = 'sewer_pipes'") == 1)
             #expect(try Int.fetchOne(db, sql: "SELECT feature_count FROM machi_layers WHERE name = 'sewer_pipes'") == 2)
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM idx_sewer_pipes_geom") == 2)
+            // The bulk-built spatial index is a well-formed R*Tree (SQLite's own checker).
+            #expect(try String.fetchOne(db, sql: "SELECT rtreecheck('idx_sewer_pipes_geom')") == "ok")
+            let triggers = try String.fetchAll(
+                db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'sewer_pipes' ORDER BY name")
+            #expect(triggers.count == 8, "SpatiaLite's triggers are restored after a replace: \(triggers)")
         }
     }
 

@@ -163,7 +163,7 @@ public final class FeatureValidator: @unchecked Sendable {
         switch v {
         case .null: return .success(DatabaseValue.null)
         case .string(let s):
-            let t = s.trimmingCharacters(in: .whitespacesAndNewlines)
+            let t = trimmed(s)
             if t.isEmpty { return .success(DatabaseValue.null) }
             text = t
         case .int(let i):
@@ -212,6 +212,16 @@ public final class FeatureValidator: @unchecked Sendable {
             guard let d = DateParsing.dateTime(text) else { return .failure("\"\(text)\" is not an ISO 8601 date-time") }
             return .success(Timestamp.format(d).databaseValue)
         }
+    }
+
+    /// Trims surrounding white space; most values have none, and Foundation's trimming
+    /// bridges through NSString, which dominated import time.
+    static func trimmed(_ s: String) -> String {
+        guard let first = s.utf8.first, let last = s.utf8.last else { return s }
+        func plain(_ b: UInt8) -> Bool { b > 0x20 && b != 0x7F }
+        // A non-ASCII lead byte only needs a look when it could start U+00A0 or U+3000.
+        if plain(first) && first != 0xC2 && first != 0xE3 && plain(last) && last != 0xA0 && last != 0x80 { return s }
+        return s.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     static func checkRange(_ d: Double, _ v: DatabaseValue, _ a: AttributeDefinition) -> Converted {

@@ -1,3 +1,4 @@
+import CSpatiaLite
 import Foundation
 import GRDB
 public import MachiFormats
@@ -117,64 +118,77 @@ public struct Importer: Sendable {
 
         var fatal: FormatError?
         try store.pool.writeWithoutTransaction { db in
+            // A large page cache keeps a big import's pages in memory until commit instead
+            // of spilling them to the WAL one by one.
+            let cache = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
+            try db.execute(sql: "PRAGMA cache_size = -131072")
+            defer { try? db.execute(sql: "PRAGMA cache_size = \(cache)") }
             try db.inTransaction(.immediate) {
+                // A replace rebuilds the layer: SpatiaLite's per-row triggers (geometry
+                // check, timestamp, R*Tree via RTreeAlign, which prepares SQL for every row)
+                // are set aside and their work done once in bulk below.
+                var suspended: [String] = []
                 if options.mode == .replace {
+                    // B-tree indexes too: building one from sorted data at the end is several
+                    // times cheaper than inserting into it row by row. In-file duplicate keys
+                    // are caught in memory, so the unique index is not needed while loading.
+                    suspended = try Self.suspendIndexes(db, layer: layer)
+                    suspended += try Self.suspendRowTriggers(db, layer: layer)
                     try db.execute(sql: "DELETE FROM \"\(name)\"")
                 }
                 let insert = try db.makeStatement(sql: Self.insertSQL(layer, mode: options.mode))
+                // Marks the statement's arguments as bound: rows are bound through `bind` below.
+                insert.setUncheckedArguments(StatementArguments())
                 var keys = Set<String>()
+                var boxes = [RTreeBulkLoad.Entry]()
                 var lastTick = 0
-                while true {
-                    let feature: SourceFeature?
-                    do {
-                        feature = try source.next()
-                    } catch let error as FormatError {
+                let pipeline = ValidationPipeline(source: source, validator: validator, srid: srid)
+                // Whatever happens below, the producer thread must be gone before we return.
+                defer { pipeline.cancelAndWait() }
+                while let batch = pipeline.next() {
+                    for item in batch.items {
                         report.read += 1
-                        report.rejected += 1
-                        record(ValidationIssue(error.location, field: error.field, error.message))
-                        if error.isRecoverable { continue }
-                        fatal = error
-                        break
-                    } catch {
-                        fatal = FormatError(.file, "\(error)")
-                        break
+                        switch item {
+                        case .formatError(let error):
+                            report.rejected += 1
+                            record(error)
+                            if !error.isRecoverable { fatal = error }
+                        case .invalid(let issues):
+                            report.rejected += 1
+                            issues.forEach(record)
+                        case .valid(let valid, let blob, let location):
+                            if let key = valid.key, !keys.insert(key).inserted {
+                                report.rejected += 1
+                                record(
+                                    ValidationIssue(location, field: layer.key, "duplicate key \"\(key)\" (appears earlier in the file)"))
+                                continue
+                            }
+                            Self.bind(insert, valid.values, blob: blob)
+                            do {
+                                try insert.execute()
+                                report.loaded += 1
+                                if !suspended.isEmpty { boxes.append(.init(id: db.lastInsertedRowID, box: valid.geometry.boundingBox)) }
+                            } catch let e as DatabaseError where e.resultCode == .SQLITE_CONSTRAINT {
+                                report.rejected += 1
+                                let what =
+                                    valid.key.map { "duplicate key \"\($0)\" (already in layer \(name))" }
+                                    ?? "constraint failed: \(e.message ?? "")"
+                                record(ValidationIssue(location, field: layer.key, what))
+                            }
+                        }
                     }
-                    guard let feature else { break }
-                    report.read += 1
                     if let progress, report.read - lastTick >= 5000 {
                         lastTick = report.read
-                        progress(source.bytesRead, source.totalBytes, report.read)
-                    }
-                    switch validator.validate(feature) {
-                    case .invalid(let issues):
-                        report.rejected += 1
-                        issues.forEach(record)
-                    case .valid(let valid):
-                        if let key = valid.key, !keys.insert(key).inserted {
-                            report.rejected += 1
-                            record(
-                                ValidationIssue(
-                                    feature.location, field: layer.key, "duplicate key \"\(key)\" (appears earlier in the file)"))
-                            continue
-                        }
-                        var args = valid.values
-                        args.append(Data(SpatiaLiteBlob.encode(valid.geometry, srid: srid)).databaseValue)
-                        insert.setUncheckedArguments(StatementArguments(args))
-                        do {
-                            try insert.execute()
-                            report.loaded += 1
-                        } catch let e as DatabaseError where e.resultCode == .SQLITE_CONSTRAINT {
-                            report.rejected += 1
-                            let what =
-                                valid.key.map { "duplicate key \"\($0)\" (already in layer \(name))" }
-                                ?? "constraint failed: \(e.message ?? "")"
-                            record(ValidationIssue(feature.location, field: layer.key, what))
-                        }
+                        progress(batch.bytesRead, source.totalBytes, report.read)
                     }
                 }
-                progress?(source.bytesRead, source.totalBytes, report.read)
+                progress?(source.totalBytes, source.totalBytes, report.read)
                 let ok = fatal == nil && (report.rejected == 0 || options.skipInvalid)
                 guard ok else { return .rollback }
+                if !suspended.isEmpty {
+                    try RTreeBulkLoad.load(db, table: layer.spatialIndexTable, entries: boxes)
+                    for sql in suspended { try db.execute(sql: sql) }
+                }
                 try db.execute(
                     sql: """
                         UPDATE machi_layers SET data_version = data_version + 1,
@@ -199,6 +213,52 @@ public struct Importer: Sendable {
         return report
     }
 
+    /// Binds a row straight through SQLite's C API: building GRDB `StatementArguments` for
+    /// every row cost as much as the insert itself. `execute()` then steps with these bindings.
+    static func bind(_ statement: Statement, _ values: [DatabaseValue], blob: [UInt8]) {
+        let s = statement.sqliteStatement
+        sqlite3_reset(s)
+        sqlite3_clear_bindings(s)
+        for (i, v) in values.enumerated() {
+            let index = Int32(i + 1)
+            switch v.storage {
+            case .null: break
+            case .int64(let n): sqlite3_bind_int64(s, index, n)
+            case .double(let d): sqlite3_bind_double(s, index, d)
+            case .string(let text): sqlite3_bind_text(s, index, text, -1, sqliteTransient)
+            case .blob(let data): data.withUnsafeBytes { _ = sqlite3_bind_blob(s, index, $0.baseAddress, Int32($0.count), sqliteTransient) }
+            }
+        }
+        blob.withUnsafeBytes { _ = sqlite3_bind_blob(s, Int32(values.count + 1), $0.baseAddress, Int32($0.count), sqliteTransient) }
+    }
+
+    static func suspendIndexes(_ db: Database, layer: LayerDefinition) throws -> [String] {
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+            arguments: [layer.name])
+        for r in rows {
+            let index: String = r["name"]
+            try db.execute(sql: "DROP INDEX \"\(index.replacingOccurrences(of: "\"", with: "\"\""))\"")
+        }
+        return rows.map { $0["sql"] }
+    }
+
+    /// Drops the layer's per-row INSERT and DELETE triggers, returning their SQL so the
+    /// same transaction can restore them exactly (DDL is transactional in SQLite).
+    static func suspendRowTriggers(_ db: Database, layer: LayerDefinition) throws -> [String] {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?
+                AND (sql LIKE '%AFTER INSERT%' OR sql LIKE '%BEFORE INSERT%' OR sql LIKE '%AFTER DELETE%')
+                """, arguments: [layer.name])
+        for r in rows {
+            let trigger: String = r["name"]
+            try db.execute(sql: "DROP TRIGGER \"\(trigger.replacingOccurrences(of: "\"", with: "\"\""))\"")
+        }
+        return rows.map { $0["sql"] }
+    }
+
     public static func insertSQL(_ layer: LayerDefinition, mode: ImportMode) -> String {
         let cols = layer.attributes.map { "\"\($0.key)\"" } + ["geom"]
         let marks = Array(repeating: "?", count: cols.count).joined(separator: ", ")
@@ -210,3 +270,6 @@ public struct Importer: Sendable {
         return sql
     }
 }
+
+/// SQLITE_TRANSIENT: SQLite copies the bytes before the call returns.
+let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

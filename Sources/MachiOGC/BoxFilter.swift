@@ -1,0 +1,104 @@
+public import MachiCore
+public import MachiGeometry
+
+/// The `bbox` of an items request, resolved against the storage CRS.
+///
+/// The R*Tree answers with features whose box meets `outer`. A feature whose box lies
+/// within `inner` intersects the bbox for sure and is never decoded; only features across
+/// the bbox's edge are tested exactly, in the bbox's own CRS (a lon/lat box is slightly
+/// curved and rotated in the plane CS, so testing there would be off by metres).
+public struct BoxFilter: Sendable, Hashable {
+    public let outer: BoundingBox
+    public let inner: BoundingBox
+    /// The bbox in GIS axis order, in its own CRS.
+    public let box: BoundingBox
+    public let inStorageCRS: Bool
+
+    public init(bbox: BoundingBox, crs: OGCCRS, store: Store) throws {
+        box = crs.gisBox(bbox)
+        inStorageCRS = crs.epsg == store.city.srid
+        if inStorageCRS {
+            outer = box
+            inner = box
+            return
+        }
+        let steps = 16
+        var left = [Position]()
+        var right = [Position]()
+        var bottom = [Position]()
+        var top = [Position]()
+        for i in 0...steps {
+            let f = Double(i) / Double(steps)
+            let x = box.minX + (box.maxX - box.minX) * f
+            let y = box.minY + (box.maxY - box.minY) * f
+            left.append(Position(box.minX, y))
+            right.append(Position(box.maxX, y))
+            bottom.append(Position(x, box.minY))
+            top.append(Position(x, box.maxY))
+        }
+        try store.toPlane.withTransformer { t in
+            try t.transform(&left)
+            try t.transform(&right)
+            try t.transform(&bottom)
+            try t.transform(&top)
+        }
+        outer = BoundingBox(covering: left + right + bottom + top)
+        // A centimetre inside the densified outline, for the edge's curvature between samples.
+        let margin = 0.01
+        inner = BoundingBox(
+            minX: left.map(\.x).max()! + margin, minY: bottom.map(\.y).max()! + margin, maxX: right.map(\.x).min()! - margin,
+            maxY: top.map(\.y).min()! - margin)
+    }
+
+    /// Exact test of a storage-CRS geometry; `toLonLat` is used for a lon/lat bbox.
+    public func matches(_ g: Geometry, toLonLat: CoordinateTransformer) throws -> Bool {
+        Self.intersects(inStorageCRS ? g : try toLonLat.transform(g), box)
+    }
+
+    public static func intersects(_ g: Geometry, _ r: BoundingBox) -> Bool {
+        switch g {
+        case .point(let p): return r.contains(p)
+        case .multiPoint(let ps): return ps.contains(where: r.contains)
+        case .lineString(let l): return path(l, r)
+        case .multiLineString(let ls): return ls.contains { path($0, r) }
+        case .polygon(let rings): return polygon(rings, r)
+        case .multiPolygon(let polys): return polys.contains { polygon($0, r) }
+        }
+    }
+
+    static func path(_ ps: [Position], _ r: BoundingBox) -> Bool {
+        guard let first = ps.first else { return false }
+        if r.contains(first) { return true }
+        for i in ps.indices.dropFirst() where segment(ps[i - 1], ps[i], r) { return true }
+        return false
+    }
+
+    /// A polygon meets the box when an edge does, or when the box lies inside it.
+    static func polygon(_ rings: [[Position]], _ r: BoundingBox) -> Bool {
+        if rings.contains(where: { path($0, r) }) { return true }
+        return Geometry.polygon(rings).contains(Position(r.minX, r.minY))
+    }
+
+    /// Liang–Barsky: whether any part of segment a–b lies in the box.
+    static func segment(_ a: Position, _ b: Position, _ r: BoundingBox) -> Bool {
+        let dx = b.x - a.x
+        let dy = b.y - a.y
+        var t0 = 0.0
+        var t1 = 1.0
+        for (p, q) in [(-dx, a.x - r.minX), (dx, r.maxX - a.x), (-dy, a.y - r.minY), (dy, r.maxY - a.y)] {
+            if p == 0 {
+                if q < 0 { return false }
+            } else {
+                let t = q / p
+                if p < 0 {
+                    if t > t1 { return false }
+                    t0 = max(t0, t)
+                } else {
+                    if t < t0 { return false }
+                    t1 = min(t1, t)
+                }
+            }
+        }
+        return t0 <= t1
+    }
+}

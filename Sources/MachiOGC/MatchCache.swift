@@ -1,0 +1,46 @@
+import Synchronization
+
+/// Remembers `numberMatched` (and, for bbox queries, the matching ids) per layer, data
+/// version and query, so paging through a large result does not recount it on every page.
+/// A new import bumps the data version, which makes old entries unreachable; they age out.
+final class MatchCache: Sendable {
+    struct Key: Hashable, Sendable {
+        var layer: String
+        var version: Int64
+        var query: String
+    }
+
+    enum Entry: Sendable {
+        case count(Int)
+        case ids([Int64])
+
+        var count: Int {
+            switch self {
+            case .count(let n): n
+            case .ids(let ids): ids.count
+            }
+        }
+    }
+
+    /// Id lists longer than this are not kept (8 bytes each): only their count is.
+    static let maxIds = 250_000
+    static let maxEntries = 512
+
+    private let state = Mutex<(entries: [Key: Entry], order: [Key])>(([:], []))
+
+    func get(_ key: Key) -> Entry? {
+        state.withLock { $0.entries[key] }
+    }
+
+    func put(_ key: Key, _ entry: Entry) {
+        var entry = entry
+        if case .ids(let ids) = entry, ids.count > Self.maxIds { entry = .count(ids.count) }
+        let kept = entry
+        state.withLock { s in
+            if s.entries.updateValue(kept, forKey: key) == nil { s.order.append(key) }
+            while s.order.count > Self.maxEntries {
+                s.entries[s.order.removeFirst()] = nil
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import MachiCore
+import MachiTiles
+
+struct Tiles: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Vector tiles (Mapbox Vector Tile 2.1) for static hosting.", subcommands: [TilesExport.self])
+}
+
+struct TilesExport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write a z/x/y.mvt pyramid with tilejson.json (and optionally MBTiles) of some layers; only tiles with data.")
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "Comma-separated layer names, e.g. sewer_pipes,manholes.")
+    var layers: String
+
+    @Option(help: "Lowest zoom.")
+    var minzoom = 10
+
+    @Option(help: "Highest zoom.")
+    var maxzoom = 18
+
+    @Option(help: "Output folder for {z}/{x}/{y}.mvt, tilejson.json and metadata.json.")
+    var out = "tiles"
+
+    @Option(help: "Also write this MBTiles file (gzip-compressed tiles, TMS rows).")
+    var mbtiles: String?
+
+    @Option(help: "URL the folder will be published at, for the tile URLs in tilejson.json (default: relative {z}/{x}/{y}.mvt).")
+    var baseURL: String?
+
+    func validate() throws {
+        guard (0...TileID.maxZoom).contains(minzoom), (0...TileID.maxZoom).contains(maxzoom), minzoom <= maxzoom else {
+            throw ValidationError("zooms must satisfy 0 ≤ --minzoom ≤ --maxzoom ≤ \(TileID.maxZoom)")
+        }
+    }
+
+    func run() throws {
+        let s = try store.open()
+        let names = layers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !names.isEmpty else { throw ValidationError("--layers names no layer") }
+        var options = TileExportOptions(layers: try names.map { try s.layer($0) }, minZoom: minzoom, maxZoom: maxzoom)
+        options.directory = out
+        options.mbtiles = mbtiles
+        options.baseURL = baseURL
+        let bar = TileProgress()
+        let report = try TileExporter(store: s).run(options) { bar.update($0) }
+        bar.finish()
+        for z in minzoom...maxzoom { log("z\(z): \(report.tilesPerZoom[z] ?? 0) tiles") }
+        log(
+            String(
+                format: "%@: %d tiles, %.1f MB in %.1f s → %@%@", names.joined(separator: ","), report.tiles, Double(report.bytes) / 1e6,
+                report.seconds, out, mbtiles.map { " and \($0)" } ?? ""))
+    }
+}
+
+/// Per-zoom progress on a terminal: a level's tile count is known only once the level above is done.
+final class TileProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private var zoom = -1
+    private var lastDraw = Date.distantPast
+
+    func update(_ p: TileExportProgress) {
+        guard FileHandleStderr.isTerminal else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        let now = Date()
+        if p.zoom != zoom {
+            if zoom >= 0 { FileHandleStderr.write("\n") }
+            zoom = p.zoom
+        } else if now.timeIntervalSince(lastDraw) < 0.1 && p.done < p.total {
+            return
+        }
+        lastDraw = now
+        let width = 30
+        let filled = p.total > 0 ? width * p.done / p.total : 0
+        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+        FileHandleStderr.write("\rz\(p.zoom) \(bar) \(p.done)/\(p.total) tiles visited, \(p.written) written ")
+    }
+
+    func finish() {
+        guard FileHandleStderr.isTerminal else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        if zoom >= 0 { FileHandleStderr.write("\n") }
+    }
+}
