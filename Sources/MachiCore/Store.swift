@@ -210,15 +210,3 @@ public final class Store: Sendable {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT feature_count FROM machi_layers WHERE name = ?", arguments: [layer]) ?? 0 }
     }
 }
-
-/// Times as users see them: ISO 8601 in Japan Standard Time.
-public enum Timestamp {
-    public static func now() -> String { format(Date()) }
-
-    public static func format(_ d: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.timeZone = TimeZone(secondsFromGMT: 9 * 3600)
-        f.formatOptions = [.withInternetDateTime]
-        return f.string(from: d)
-    }
-}

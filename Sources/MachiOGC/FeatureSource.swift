@@ -126,7 +126,8 @@ public struct FeatureSource: Sendable {
                 row = try Row.fetchOne(
                     db, sql: "SELECT \(layer.selectColumns()) FROM \"\(layer.name)\" t WHERE t.\"\(key)\" = ?", arguments: [id])
             } else if let fid = Int64(id) {
-                row = try Row.fetchOne(db, sql: "SELECT \(layer.selectColumns()) FROM \"\(layer.name)\" t WHERE t.fid = ?", arguments: [fid])
+                row = try Row.fetchOne(
+                    db, sql: "SELECT \(layer.selectColumns()) FROM \"\(layer.name)\" t WHERE t.fid = ?", arguments: [fid])
             } else {
                 row = nil
             }

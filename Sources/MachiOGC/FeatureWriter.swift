@@ -27,10 +27,13 @@ public struct FeatureWriter: Sendable {
             OGCDocuments.link(base + "/ogc/collections/\(layer.name)", "collection", "application/json", layer.titleEn),
         ]
         if offset + page.features.count < page.numberMatched {
-            links.append(OGCDocuments.link(url(["offset": String(offset + limit), "f": "json"]), "next", "application/geo+json", "Next page"))
+            links.append(
+                OGCDocuments.link(url(["offset": String(offset + limit), "f": "json"]), "next", "application/geo+json", "Next page"))
         }
         if offset > 0 {
-            links.append(OGCDocuments.link(url(["offset": String(max(0, offset - limit)), "f": "json"]), "prev", "application/geo+json", "Previous page"))
+            links.append(
+                OGCDocuments.link(
+                    url(["offset": String(max(0, offset - limit)), "f": "json"]), "prev", "application/geo+json", "Previous page"))
         }
         var out = "{\"type\":\"FeatureCollection\",\"numberMatched\":\(page.numberMatched),\"numberReturned\":\(page.features.count)"
         out += ",\"timeStamp\":\"\(Timestamp.now())\",\"links\":"
@@ -67,7 +70,8 @@ public struct FeatureWriter: Sendable {
             out += String(f.fid)
         }
         out += ",\"geometry\":"
-        GeoJSONWriter.geometry(try crs.fromStorage(f.geometry, storageSRID: store.city.srid, toLonLat: toLonLat), decimals: crs.decimals, into: &out)
+        GeoJSONWriter.geometry(
+            try crs.fromStorage(f.geometry, storageSRID: store.city.srid, toLonLat: toLonLat), decimals: crs.decimals, into: &out)
         out += ",\"properties\":{"
         for (i, a) in layer.attributes.enumerated() {
             if i > 0 { out += "," }

@@ -66,7 +66,8 @@ public enum HTMLPages {
             ("/ogc/collections/{collectionId}/items/{featureId}", "One feature: crs, f"),
             ("/ogc/collections/{collectionId}/queryables", "JSON Schema of the filterable properties"),
         ].map { "<tr><td><code>\(escape($0.0))</code></td><td>\(escape($0.1))</td></tr>" }.joined()
-        rows += "<tr><td>collections</td><td>\(layers.map { link(o + "/collections/\($0.name)?f=html", $0.name) }.joined(separator: ", "))</td></tr>"
+        rows +=
+            "<tr><td>collections</td><td>\(layers.map { link(o + "/collections/\($0.name)?f=html", $0.name) }.joined(separator: ", "))</td></tr>"
         return page(
             "API", base: base, crumbs: [("API", o + "/api?f=html")],
             body: "<p>\(link(o + "/api", "OpenAPI 3.0 (JSON)"))</p><table><tr><th>path</th><th>what</th></tr>\(rows)</table>")
@@ -99,7 +100,8 @@ public enum HTMLPages {
                 """)
     }
 
-    public static func items(_ layer: LayerDefinition, page p: ItemsPage, query: OGCQuery, offset: Int, limit: Int, base: String) -> String {
+    public static func items(_ layer: LayerDefinition, page p: ItemsPage, query: OGCQuery, offset: Int, limit: Int, base: String) -> String
+    {
         let c = base + "/ogc/collections/\(layer.name)"
         let head = "<tr><th>id</th>" + layer.attributes.map { "<th>\(escape($0.label))</th>" }.joined() + "</tr>"
         let rows = p.features.map { f in
@@ -108,7 +110,9 @@ public enum HTMLPages {
             return "<tr><td>\(link(c + "/items/" + OGCQuery.encode(id) + "?f=html", id))</td>\(cells)</tr>"
         }.joined()
         var nav = [String]()
-        if offset > 0 { nav.append(link(c + "/items?" + query.rebuilt(replacing: ["offset": String(max(0, offset - limit)), "f": "html"]), "← 前へ")) }
+        if offset > 0 {
+            nav.append(link(c + "/items?" + query.rebuilt(replacing: ["offset": String(max(0, offset - limit)), "f": "html"]), "← 前へ"))
+        }
         if offset + p.features.count < p.numberMatched {
             nav.append(link(c + "/items?" + query.rebuilt(replacing: ["offset": String(offset + limit), "f": "html"]), "次へ →"))
         }
@@ -127,7 +131,10 @@ public enum HTMLPages {
         }.joined()
         return page(
             id, base: base,
-            crumbs: [("Collections", base + "/ogc/collections?f=html"), (layer.name, c + "?f=html"), (id, c + "/items/" + OGCQuery.encode(id) + "?f=html")],
+            crumbs: [
+                ("Collections", base + "/ogc/collections?f=html"), (layer.name, c + "?f=html"),
+                (id, c + "/items/" + OGCQuery.encode(id) + "?f=html"),
+            ],
             body: "<table>\(rows)</table><h2>geometry (CRS84)</h2><pre>\(escape(geometry))</pre>")
     }
 }

@@ -36,7 +36,8 @@ public struct ItemsParameters: Sendable {
         func crsParameter(_ name: String) throws -> OGCCRS {
             guard let v = try q.string(name) else { return .crs84 }
             guard let crs = OGCCRS.parse(v, supported: supported) else {
-                throw OGCProblem.badParameter(name, "unsupported CRS \(v.prefix(80)); supported: \(supported.map(\.uri).joined(separator: ", "))")
+                throw OGCProblem.badParameter(
+                    name, "unsupported CRS \(v.prefix(80)); supported: \(supported.map(\.uri).joined(separator: ", "))")
             }
             return crs
         }
@@ -115,7 +116,8 @@ public struct ItemsParameters: Sendable {
     static func datetime(_ v: String, _ a: AttributeDefinition) throws -> SQLFragment {
         let column = "t.\"\(a.key)\""
         func bad() -> OGCProblem {
-            .badParameter("datetime", "\"\(v.prefix(60))\" is not an RFC 3339 date-time, a date, or an interval start/end with .. for an open end")
+            .badParameter(
+                "datetime", "\"\(v.prefix(60))\" is not an RFC 3339 date-time, a date, or an interval start/end with .. for an open end")
         }
         /// (first instant, first instant after) of one end as stored text.
         func bounds(_ s: String) throws -> (String, String)? {

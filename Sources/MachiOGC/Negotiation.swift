@@ -35,7 +35,9 @@ extension Request {
     var baseURL: String {
         let proto = headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https" ? "https" : "http"
         let host = head.authority ?? "localhost"
-        let safe = host.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || "0123456789.-:[]".unicodeScalars.contains($0)) }
+        let safe = host.unicodeScalars.allSatisfy {
+            $0.isASCII && ($0.properties.isAlphabetic || "0123456789.-:[]".unicodeScalars.contains($0))
+        }
         return "\(proto)://\(safe ? host : "localhost")"
     }
 }

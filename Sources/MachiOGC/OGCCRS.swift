@@ -15,7 +15,8 @@ public struct OGCCRS: Sendable, Hashable {
     public static let epsg4326 = OGCCRS(uri: "http://www.opengis.net/def/crs/EPSG/0/4326", epsg: 4326, northingFirst: true)
 
     public static func epsg(_ code: Int32) -> OGCCRS {
-        code == 4326 ? epsg4326 : OGCCRS(uri: "http://www.opengis.net/def/crs/EPSG/0/\(code)", epsg: code, northingFirst: northingFirst(code))
+        code == 4326
+            ? epsg4326 : OGCCRS(uri: "http://www.opengis.net/def/crs/EPSG/0/\(code)", epsg: code, northingFirst: northingFirst(code))
     }
 
     /// Lon/lat on the WGS 84 / JGD2011 datum (they agree to centimetres in Japan), not the plane CS.

@@ -54,7 +54,8 @@ public struct OGCDocuments: Sendable {
                 Self.link(ogc + "/api", "service-desc", Self.openAPIType, "The API definition (OpenAPI 3.0)"),
                 Self.link(ogc + "/api?f=html", "service-doc", "text/html", "The API documentation"),
                 Self.link(ogc + "/conformance", "conformance", "application/json", "Conformance classes"),
-                Self.link(ogc + "/conformance", "http://www.opengis.net/def/rel/ogc/1.0/conformance", "application/json", "Conformance classes"),
+                Self.link(
+                    ogc + "/conformance", "http://www.opengis.net/def/rel/ogc/1.0/conformance", "application/json", "Conformance classes"),
                 Self.link(ogc + "/collections", "data", "application/json", "Collections"),
                 Self.link(ogc + "/collections", "http://www.opengis.net/def/rel/ogc/1.0/data", "application/json", "Collections"),
             ],
@@ -102,7 +103,8 @@ public struct OGCDocuments: Sendable {
                 Self.link(url + "?f=html", "alternate", "text/html", layer.titleEn + " as HTML"),
                 Self.link(url + "/items?f=json", "items", "application/geo+json", "Features"),
                 Self.link(url + "/items?f=html", "items", "text/html", "Features as HTML"),
-                Self.link(url + "/queryables", "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json", "Queryables"),
+                Self.link(
+                    url + "/queryables", "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json", "Queryables"),
                 Self.link(url + "/queryables", "queryables", "application/schema+json", "Queryables"),
                 Self.link(url + "/schema", "describedby", "application/schema+json", "JSON Schema of the features"),
                 // GDAL up to 3.6 matches this relation name case-sensitively in its camel-case spelling.

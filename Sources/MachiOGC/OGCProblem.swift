@@ -25,7 +25,9 @@ public struct OGCProblem: Error, Sendable {
     }
 
     public static func badFilter(_ e: CQL2Error, parameter: String = "filter") -> OGCProblem {
-        OGCProblem(.badRequest, "Invalid filter", detail: "\(parameter): \(e.message) at position \(e.position)", parameter: parameter, position: e.position)
+        OGCProblem(
+            .badRequest, "Invalid filter", detail: "\(parameter): \(e.message) at position \(e.position)", parameter: parameter,
+            position: e.position)
     }
 
     public static func notFound(_ detail: String) -> OGCProblem {

@@ -44,7 +44,8 @@ public struct OGCRoutes: Sendable {
             try OGCProblem.answering {
                 let l = try layer(context, user(context))
                 _ = try OGCQuery(request, allowed: Self.only(["f"]))
-                return Self.json(documents.featureSchema(l, base: request.baseURL).text, type: "application/schema+json", restricted: !l.access.isPublic)
+                return Self.json(
+                    documents.featureSchema(l, base: request.baseURL).text, type: "application/schema+json", restricted: !l.access.isPublic)
             }
         }
     }
@@ -126,7 +127,8 @@ public struct OGCRoutes: Sendable {
         var crs = OGCCRS.crs84
         if let v = try q.string("crs") {
             guard let c = OGCCRS.parse(v, supported: supported) else {
-                throw OGCProblem.badParameter("crs", "unsupported CRS \(v.prefix(80)); supported: \(supported.map(\.uri).joined(separator: ", "))")
+                throw OGCProblem.badParameter(
+                    "crs", "unsupported CRS \(v.prefix(80)); supported: \(supported.map(\.uri).joined(separator: ", "))")
             }
             crs = c
         }
@@ -170,6 +172,8 @@ public struct OGCRoutes: Sendable {
     }
 
     static func html(_ body: String, restricted: Bool = false) -> Response {
-        Response(status: .ok, headers: headers(type: "text/html; charset=utf-8", restricted: restricted), body: .init(byteBuffer: ByteBuffer(string: body)))
+        Response(
+            status: .ok, headers: headers(type: "text/html; charset=utf-8", restricted: restricted),
+            body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 }

@@ -87,15 +87,68 @@ public struct OpenAPIDocument: Sendable {
             Self.ref("parameters", "filter-lang"), Self.ref("parameters", "filter-crs"), Self.ref("parameters", "f"),
         ]
         var paths: [(String, JSON)] = [
-            ("/", Self.get("Landing page", "getLandingPage", parameters: [Self.ref("parameters", "f")], ok: Self.response("Landing page", [("application/json", Self.ref("schemas", "landingPage")), ("text/html", ["type": "string"])]))),
-            ("/conformance", Self.get("Conformance classes", "getConformance", parameters: [Self.ref("parameters", "f")], ok: Self.response("Conformance classes", [("application/json", Self.ref("schemas", "confClasses"))]))),
-            ("/api", Self.get("This API definition", "getAPI", parameters: [Self.ref("parameters", "f")], ok: Self.response("OpenAPI 3.0", [(OGCDocuments.openAPIType, ["type": "object"]), ("text/html", ["type": "string"])]))),
-            ("/collections", Self.get("Collections", "getCollections", parameters: [Self.ref("parameters", "f")], ok: Self.response("Collections", [("application/json", Self.ref("schemas", "collections")), ("text/html", ["type": "string"])]))),
-            ("/collections/{collectionId}", Self.get("One collection", "describeCollection", parameters: [collectionId, Self.ref("parameters", "f")], ok: Self.response("Collection", [("application/json", Self.ref("schemas", "collection")), ("text/html", ["type": "string"])]))),
-            ("/collections/{collectionId}/items", Self.get("Features of a collection", "getFeatures", parameters: [collectionId] + common + [Self.ref("parameters", "datetime")], ok: Self.response("Features", [(geojson, Self.ref("schemas", "featureCollectionGeoJSON")), ("text/html", ["type": "string"])]), tag: "Data")),
-            ("/collections/{collectionId}/items/{featureId}", Self.get("One feature", "getFeature", parameters: [collectionId, Self.ref("parameters", "featureId"), Self.ref("parameters", "crs"), Self.ref("parameters", "f")], ok: Self.response("Feature", [(geojson, Self.ref("schemas", "featureGeoJSON")), ("text/html", ["type": "string"])]), tag: "Data")),
-            ("/collections/{collectionId}/queryables", Self.get("Queryables of a collection", "getQueryables", parameters: [collectionId, Self.ref("parameters", "f")], ok: Self.response("JSON Schema of the queryables", [("application/schema+json", ["type": "object"])]))),
-            ("/collections/{collectionId}/schema", Self.get("JSON Schema of the features of a collection", "getSchema", parameters: [collectionId, Self.ref("parameters", "f")], ok: Self.response("JSON Schema of a GeoJSON feature", [("application/schema+json", ["type": "object"])]))),
+            (
+                "/",
+                Self.get(
+                    "Landing page", "getLandingPage", parameters: [Self.ref("parameters", "f")],
+                    ok: Self.response(
+                        "Landing page", [("application/json", Self.ref("schemas", "landingPage")), ("text/html", ["type": "string"])]))
+            ),
+            (
+                "/conformance",
+                Self.get(
+                    "Conformance classes", "getConformance", parameters: [Self.ref("parameters", "f")],
+                    ok: Self.response("Conformance classes", [("application/json", Self.ref("schemas", "confClasses"))]))
+            ),
+            (
+                "/api",
+                Self.get(
+                    "This API definition", "getAPI", parameters: [Self.ref("parameters", "f")],
+                    ok: Self.response("OpenAPI 3.0", [(OGCDocuments.openAPIType, ["type": "object"]), ("text/html", ["type": "string"])]))
+            ),
+            (
+                "/collections",
+                Self.get(
+                    "Collections", "getCollections", parameters: [Self.ref("parameters", "f")],
+                    ok: Self.response(
+                        "Collections", [("application/json", Self.ref("schemas", "collections")), ("text/html", ["type": "string"])]))
+            ),
+            (
+                "/collections/{collectionId}",
+                Self.get(
+                    "One collection", "describeCollection", parameters: [collectionId, Self.ref("parameters", "f")],
+                    ok: Self.response(
+                        "Collection", [("application/json", Self.ref("schemas", "collection")), ("text/html", ["type": "string"])]))
+            ),
+            (
+                "/collections/{collectionId}/items",
+                Self.get(
+                    "Features of a collection", "getFeatures", parameters: [collectionId] + common + [Self.ref("parameters", "datetime")],
+                    ok: Self.response(
+                        "Features", [(geojson, Self.ref("schemas", "featureCollectionGeoJSON")), ("text/html", ["type": "string"])]),
+                    tag: "Data")
+            ),
+            (
+                "/collections/{collectionId}/items/{featureId}",
+                Self.get(
+                    "One feature", "getFeature",
+                    parameters: [
+                        collectionId, Self.ref("parameters", "featureId"), Self.ref("parameters", "crs"), Self.ref("parameters", "f"),
+                    ], ok: Self.response("Feature", [(geojson, Self.ref("schemas", "featureGeoJSON")), ("text/html", ["type": "string"])]),
+                    tag: "Data")
+            ),
+            (
+                "/collections/{collectionId}/queryables",
+                Self.get(
+                    "Queryables of a collection", "getQueryables", parameters: [collectionId, Self.ref("parameters", "f")],
+                    ok: Self.response("JSON Schema of the queryables", [("application/schema+json", ["type": "object"])]))
+            ),
+            (
+                "/collections/{collectionId}/schema",
+                Self.get(
+                    "JSON Schema of the features of a collection", "getSchema", parameters: [collectionId, Self.ref("parameters", "f")],
+                    ok: Self.response("JSON Schema of a GeoJSON feature", [("application/schema+json", ["type": "object"])]))
+            ),
         ]
         for layer in layers {
             var params = common
@@ -104,7 +157,8 @@ public struct OpenAPIDocument: Sendable {
             let collection: JSON = [
                 "type": "object",
                 "properties": [
-                    "type": ["type": "string", "enum": ["FeatureCollection"]], "features": ["type": "array", "items": featureSchema(layer)],
+                    "type": ["type": "string", "enum": ["FeatureCollection"]],
+                    "features": ["type": "array", "items": featureSchema(layer)],
                     "links": ["type": "array", "items": Self.ref("schemas", "link")], "numberMatched": ["type": "integer", "minimum": 0],
                     "numberReturned": ["type": "integer", "minimum": 0], "timeStamp": ["type": "string", "format": "date-time"],
                 ],
@@ -114,14 +168,16 @@ public struct OpenAPIDocument: Sendable {
                     "/collections/\(layer.name)/items",
                     Self.get(
                         "\(layer.titleJa) / \(layer.titleEn)", "getFeatures_\(layer.name)", parameters: params,
-                        ok: Self.response("Features of \(layer.name)", [(geojson, collection), ("text/html", ["type": "string"])]), tag: "Data")
+                        ok: Self.response("Features of \(layer.name)", [(geojson, collection), ("text/html", ["type": "string"])]),
+                        tag: "Data")
                 ))
         }
         return [
             "openapi": "3.0.3",
             "info": [
                 "title": .string("MachiGIS \(store.city.name) OGC API – Features"), "version": "1.0.0",
-                "description": .string("OGC API – Features Parts 1–3 (core, GeoJSON, HTML, OpenAPI 3.0, CRS, queryables, CQL2 text filters)."),
+                "description": .string(
+                    "OGC API – Features Parts 1–3 (core, GeoJSON, HTML, OpenAPI 3.0, CRS, queryables, CQL2 text filters)."),
                 "license": ["name": .string(store.city.attribution.joined(separator: " / "))],
             ],
             "servers": [["url": .string(base + "/ogc")]],
@@ -149,15 +205,29 @@ public struct OpenAPIDocument: Sendable {
         return [
             "parameters": [
                 "f": queryParameter("f", "Response format (default: by the Accept header)", ["type": "string", "enum": ["json", "html"]]),
-                "featureId": ["name": "featureId", "in": "path", "required": true, "description": "Feature id: the layer's key attribute", "schema": ["type": "string"]],
-                "bbox": queryParameter("bbox", "lower corner, upper corner (2D) in bbox-crs axis order; features intersecting it", ["type": "array", "minItems": 4, "maxItems": 4, "items": ["type": "number"]], style: true),
+                "featureId": [
+                    "name": "featureId", "in": "path", "required": true, "description": "Feature id: the layer's key attribute",
+                    "schema": ["type": "string"],
+                ],
+                "bbox": queryParameter(
+                    "bbox", "lower corner, upper corner (2D) in bbox-crs axis order; features intersecting it",
+                    ["type": "array", "minItems": 4, "maxItems": 4, "items": ["type": "number"]], style: true),
                 "bbox-crs": queryParameter("bbox-crs", "CRS of bbox", crsSchema),
                 "crs": queryParameter("crs", "CRS of the response geometries", crsSchema),
-                "limit": queryParameter("limit", "Features per page", ["type": "integer", "minimum": 1, "maximum": .int(ItemsParameters.maxLimit), "default": .int(ItemsParameters.defaultLimit)], style: true),
+                "limit": queryParameter(
+                    "limit", "Features per page",
+                    [
+                        "type": "integer", "minimum": 1, "maximum": .int(ItemsParameters.maxLimit),
+                        "default": .int(ItemsParameters.defaultLimit),
+                    ], style: true),
                 "offset": queryParameter("offset", "Features to skip (paging)", ["type": "integer", "minimum": 0, "default": 0]),
-                "datetime": queryParameter("datetime", "RFC 3339 instant or interval start/end (.. for open) on the layer's time attribute", ["type": "string"]),
-                "filter": queryParameter("filter", "CQL2 text: = <> < <= > >=, AND OR NOT, LIKE, IN, BETWEEN, IS NULL, S_INTERSECTS with WKT or BBOX", ["type": "string"]),
-                "filter-lang": queryParameter("filter-lang", "Filter language", ["type": "string", "enum": ["cql2-text"], "default": "cql2-text"]),
+                "datetime": queryParameter(
+                    "datetime", "RFC 3339 instant or interval start/end (.. for open) on the layer's time attribute", ["type": "string"]),
+                "filter": queryParameter(
+                    "filter", "CQL2 text: = <> < <= > >=, AND OR NOT, LIKE, IN, BETWEEN, IS NULL, S_INTERSECTS with WKT or BBOX",
+                    ["type": "string"]),
+                "filter-lang": queryParameter(
+                    "filter-lang", "Filter language", ["type": "string", "enum": ["cql2-text"], "default": "cql2-text"]),
                 "filter-crs": queryParameter("filter-crs", "CRS of geometry literals in filter", crsSchema),
             ],
             "responses": [
@@ -168,13 +238,37 @@ public struct OpenAPIDocument: Sendable {
             ],
             "schemas": [
                 "link": link,
-                "landingPage": ["type": "object", "required": ["links"], "properties": ["title": ["type": "string"], "description": ["type": "string"], "links": links]],
-                "confClasses": ["type": "object", "required": ["conformsTo"], "properties": ["conformsTo": ["type": "array", "items": ["type": "string"]]]],
+                "landingPage": [
+                    "type": "object", "required": ["links"],
+                    "properties": ["title": ["type": "string"], "description": ["type": "string"], "links": links],
+                ],
+                "confClasses": [
+                    "type": "object", "required": ["conformsTo"],
+                    "properties": ["conformsTo": ["type": "array", "items": ["type": "string"]]],
+                ],
                 "extent": [
                     "type": "object",
                     "properties": [
-                        "spatial": ["type": "object", "properties": ["bbox": ["type": "array", "items": ["type": "array", "minItems": 4, "maxItems": 4, "items": ["type": "number"]]], "crs": ["type": "string"]]],
-                        "temporal": ["type": "object", "properties": ["interval": ["type": "array", "items": ["type": "array", "minItems": 2, "maxItems": 2, "items": ["type": "string", "format": "date-time", "nullable": true]]], "trs": ["type": "string"]]],
+                        "spatial": [
+                            "type": "object",
+                            "properties": [
+                                "bbox": [
+                                    "type": "array", "items": ["type": "array", "minItems": 4, "maxItems": 4, "items": ["type": "number"]],
+                                ], "crs": ["type": "string"],
+                            ],
+                        ],
+                        "temporal": [
+                            "type": "object",
+                            "properties": [
+                                "interval": [
+                                    "type": "array",
+                                    "items": [
+                                        "type": "array", "minItems": 2, "maxItems": 2,
+                                        "items": ["type": "string", "format": "date-time", "nullable": true],
+                                    ],
+                                ], "trs": ["type": "string"],
+                            ],
+                        ],
                     ],
                 ],
                 "collection": [
@@ -185,20 +279,36 @@ public struct OpenAPIDocument: Sendable {
                         "crs": ["type": "array", "items": ["type": "string"]], "storageCrs": ["type": "string"],
                     ],
                 ],
-                "collections": ["type": "object", "required": ["links", "collections"], "properties": ["links": links, "crs": ["type": "array", "items": ["type": "string"]], "collections": ["type": "array", "items": Self.ref("schemas", "collection")]]],
+                "collections": [
+                    "type": "object", "required": ["links", "collections"],
+                    "properties": [
+                        "links": links, "crs": ["type": "array", "items": ["type": "string"]],
+                        "collections": ["type": "array", "items": Self.ref("schemas", "collection")],
+                    ],
+                ],
                 "geometryGeoJSON": [
                     "type": "object", "required": ["type", "coordinates"],
-                    "properties": ["type": ["type": "string", "enum": ["Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"]], "coordinates": ["type": "array"]],
+                    "properties": [
+                        "type": [
+                            "type": "string", "enum": ["Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"],
+                        ], "coordinates": ["type": "array"],
+                    ],
                 ],
                 "featureGeoJSON": [
                     "type": "object", "required": ["type", "geometry", "properties"],
-                    "properties": ["type": ["type": "string", "enum": ["Feature"]], "id": ["oneOf": [["type": "string"], ["type": "integer"]]], "geometry": Self.ref("schemas", "geometryGeoJSON"), "properties": ["type": "object", "nullable": true], "links": links],
+                    "properties": [
+                        "type": ["type": "string", "enum": ["Feature"]], "id": ["oneOf": [["type": "string"], ["type": "integer"]]],
+                        "geometry": Self.ref("schemas", "geometryGeoJSON"), "properties": ["type": "object", "nullable": true],
+                        "links": links,
+                    ],
                 ],
                 "featureCollectionGeoJSON": [
                     "type": "object", "required": ["type", "features"],
                     "properties": [
-                        "type": ["type": "string", "enum": ["FeatureCollection"]], "features": ["type": "array", "items": Self.ref("schemas", "featureGeoJSON")],
-                        "links": links, "timeStamp": ["type": "string", "format": "date-time"], "numberMatched": ["type": "integer", "minimum": 0], "numberReturned": ["type": "integer", "minimum": 0],
+                        "type": ["type": "string", "enum": ["FeatureCollection"]],
+                        "features": ["type": "array", "items": Self.ref("schemas", "featureGeoJSON")],
+                        "links": links, "timeStamp": ["type": "string", "format": "date-time"],
+                        "numberMatched": ["type": "integer", "minimum": 0], "numberReturned": ["type": "integer", "minimum": 0],
                     ],
                 ],
             ],

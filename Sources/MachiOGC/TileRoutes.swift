@@ -62,7 +62,9 @@ public struct TileRoutes: Sendable {
         }
         let gzip = Self.acceptsGzip(request)
         let versions = try dataVersions(layers)
-        let etag = "\"mvt1-" + layers.map { "\($0.name).\(versions[$0.name] ?? 0)" }.joined(separator: "-") + "-\(z)-\(x)-\(y)\(gzip ? "-gz" : "")\""
+        let etag =
+            "\"mvt1-" + layers.map { "\($0.name).\(versions[$0.name] ?? 0)" }.joined(separator: "-")
+            + "-\(z)-\(x)-\(y)\(gzip ? "-gz" : "")\""
         let restricted = layers.contains { !$0.access.isPublic }
         var headers: HTTPFields = [.eTag: etag, .cacheControl: restricted ? "private, max-age=60" : "public, max-age=60"]
         headers[.vary] = restricted ? "Accept-Encoding, Authorization" : "Accept-Encoding"
@@ -82,7 +84,8 @@ public struct TileRoutes: Sendable {
         try store.pool.read { db in
             let marks = Array(repeating: "?", count: layers.count).joined(separator: ",")
             let rows = try Row.fetchAll(
-                db, sql: "SELECT name, data_version FROM machi_layers WHERE name IN (\(marks))", arguments: StatementArguments(layers.map(\.name)))
+                db, sql: "SELECT name, data_version FROM machi_layers WHERE name IN (\(marks))",
+                arguments: StatementArguments(layers.map(\.name)))
             return Dictionary(rows.map { ($0[0] as String, $0[1] as Int64) }, uniquingKeysWith: { a, _ in a })
         }
     }
@@ -91,7 +94,8 @@ public struct TileRoutes: Sendable {
         guard let v = request.headers[.acceptEncoding] else { return false }
         return v.split(separator: ",").contains { item in
             let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-            return parts.first == "gzip" && !parts.dropFirst().contains { $0 == "q=0" || $0 == "q=0.0" || $0 == "q=0.00" || $0 == "q=0.000" }
+            return parts.first == "gzip"
+                && !parts.dropFirst().contains { $0 == "q=0" || $0 == "q=0.0" || $0 == "q=0.00" || $0 == "q=0.000" }
         }
     }
 
@@ -113,7 +117,9 @@ public struct TileRoutes: Sendable {
         let meta = TileSetMetadata(store: store, layers: layers, minZoom: Self.minZoom, maxZoom: Self.maxZoom, bounds: bounds)
         let data = try meta.tileJSON(tilesURL: request.baseURL + "/tiles/\(names)/{z}/{x}/{y}.mvt")
         let restricted = layers.contains { !$0.access.isPublic }
-        var headers: HTTPFields = [.contentType: "application/json", .cacheControl: restricted ? "private, no-store" : "public, max-age=60"]
+        var headers: HTTPFields = [
+            .contentType: "application/json", .cacheControl: restricted ? "private, no-store" : "public, max-age=60",
+        ]
         if restricted { headers[.vary] = "Authorization" }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: [UInt8](data))))
     }

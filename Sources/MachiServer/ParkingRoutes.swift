@@ -29,8 +29,8 @@ struct ParkingRoutes: Sendable {
     func create(_ request: Request, _ context: MachiRequestContext) async throws -> Response {
         let user = try context.requireUser(roles: Self.roles)
         let body = try await request.body.collect(upTo: context.maxUploadSize)
-        let created = try mapped {
-            try cases.create(body: Array(buffer: body), user: user, idempotencyKey: request.headers[Self.idempotencyKey])
+        let created = try await mappedAsync {
+            try await cases.create(body: Array(buffer: body), user: user, idempotencyKey: request.headers[Self.idempotencyKey])
         }
         var duplicates = "["
         for (i, d) in created.possibleDuplicates.enumerated() {
@@ -62,7 +62,9 @@ struct ParkingRoutes: Sendable {
         let user = try context.requireUser(roles: Self.roles)
         let id = try context.parameters.require("id")
         let body = try await request.body.collect(upTo: context.maxUploadSize)
-        let item = try mapped { try cases.update(id: id, body: Array(buffer: body), ifMatch: request.headers[.ifMatch], user: user) }
+        let item = try await mappedAsync {
+            try await cases.update(id: id, body: Array(buffer: body), ifMatch: request.headers[.ifMatch], user: user)
+        }
         return try featureResponse(item)
     }
 
@@ -167,23 +169,36 @@ struct ParkingRoutes: Sendable {
         return r
     }
 
+    func mappedAsync<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let e as ParkingError {
+            throw problem(e)
+        }
+    }
+
     /// Domain failures to HTTP statuses.
     func mapped<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let e as ParkingError {
-            switch e {
-            case .notFound(let id): throw Problem.notFound("no parking case \(id)")
-            case .versionMismatch(let v):
-                var p = Problem(
-                    .preconditionFailed, "Changed by someone else", detail: "the case is now at version \(v); reload it and try again")
-                p.extraHeaders[.eTag] = ParkingCases.etag(v)
-                throw p
-            case .preconditionRequired:
-                throw Problem(.init(code: 428), "If-Match required", detail: "send If-Match with the ETag of the version you are changing")
-            case .transitionNotAllowed(let from, let to):
-                throw Problem(.conflict, "Status change not allowed", detail: "a case cannot go from \(from) to \(to)", parameter: "status")
-            }
+            throw problem(e)
+        }
+    }
+
+    func problem(_ e: ParkingError) -> Problem {
+        switch e {
+        case .notFound(let id):
+            return Problem.notFound("no parking case \(id)")
+        case .versionMismatch(let v):
+            var p = Problem(
+                .preconditionFailed, "Changed by someone else", detail: "the case is now at version \(v); reload it and try again")
+            p.extraHeaders[.eTag] = ParkingCases.etag(v)
+            return p
+        case .preconditionRequired:
+            return Problem(.init(code: 428), "If-Match required", detail: "send If-Match with the ETag of the version you are changing")
+        case .transitionNotAllowed(let from, let to):
+            return Problem(.conflict, "Status change not allowed", detail: "a case cannot go from \(from) to \(to)", parameter: "status")
         }
     }
 }

@@ -13,7 +13,12 @@ struct TilesExport: ParsableCommand {
         commandName: "export",
         abstract: "Write a z/x/y.mvt pyramid with tilejson.json (and optionally MBTiles) of some layers; only tiles with data.")
 
-    @OptionGroup var store: StoreOptions
+    // Not StoreOptions: its --layers (the layer-file folder) would clash with --layers here.
+    @Option(help: "SpatiaLite database file.")
+    var db = "data/machigis.sqlite"
+
+    @Option(help: "Folder with city.yaml and the layer files.")
+    var layerDir = "layers"
 
     @Option(help: "Comma-separated layer names, e.g. sewer_pipes,manholes.")
     var layers: String
@@ -40,7 +45,8 @@ struct TilesExport: ParsableCommand {
     }
 
     func run() throws {
-        let s = try store.open()
+        guard FileManager.default.fileExists(atPath: db) else { throw ValidationError("no database at \(db)") }
+        let s = try Store(path: db, catalog: try LayerCatalog.load(directory: layerDir))
         let names = layers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !names.isEmpty else { throw ValidationError("--layers names no layer") }
         var options = TileExportOptions(layers: try names.map { try s.layer($0) }, minZoom: minzoom, maxZoom: maxzoom)

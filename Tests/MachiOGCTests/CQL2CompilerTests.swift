@@ -96,7 +96,9 @@ import Testing
             let g = try SpatiaLiteBlob.decode(Array(row["geom"] as Data)).geometry
             return (row["mh_no"], try env.store.toLonLat.transform(g).positions[0])
         }
-        let f = try compile(env, "S_INTERSECTS(geometry, BBOX(\(lonLat.x - 1e-6), \(lonLat.y - 1e-6), \(lonLat.x + 1e-6), \(lonLat.y + 1e-6)))", layer: "manholes")
+        let f = try compile(
+            env, "S_INTERSECTS(geometry, BBOX(\(lonLat.x - 1e-6), \(lonLat.y - 1e-6), \(lonLat.x + 1e-6), \(lonLat.y + 1e-6)))",
+            layer: "manholes")
         let found = try env.store.pool.read { db in
             try String.fetchAll(db, sql: "SELECT mh_no FROM manholes t WHERE \(f.sql)", arguments: StatementArguments(f.arguments))
         }

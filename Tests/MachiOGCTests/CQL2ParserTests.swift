@@ -36,13 +36,21 @@ import Testing
     }
 
     @Test func likeAndNotLike() throws {
-        #expect(try CQL2Parser.parse("pipe_no LIKE 'S-%'") == .like(p("pipe_no", 1), pattern: CQL2Operand(.string("S-%"), at: 14), negated: false))
-        #expect(try CQL2Parser.parse("pipe_no NOT LIKE 'S-%'") == .like(p("pipe_no", 1), pattern: CQL2Operand(.string("S-%"), at: 18), negated: true))
+        #expect(
+            try CQL2Parser.parse("pipe_no LIKE 'S-%'")
+                == .like(p("pipe_no", 1), pattern: CQL2Operand(.string("S-%"), at: 14), negated: false))
+        #expect(
+            try CQL2Parser.parse("pipe_no NOT LIKE 'S-%'")
+                == .like(p("pipe_no", 1), pattern: CQL2Operand(.string("S-%"), at: 18), negated: true))
     }
 
     @Test func betweenAndNotBetween() throws {
         let e = try CQL2Parser.parse("diameter_mm BETWEEN 200 AND 600")
-        #expect(e == .between(p("diameter_mm", 1), low: CQL2Operand(.number("200"), at: 21), high: CQL2Operand(.number("600"), at: 29), negated: false))
+        #expect(
+            e
+                == .between(
+                    p("diameter_mm", 1), low: CQL2Operand(.number("200"), at: 21), high: CQL2Operand(.number("600"), at: 29), negated: false
+                ))
         guard case .between(_, _, _, true) = try CQL2Parser.parse("d NOT BETWEEN -1.5 AND 2e3") else {
             Issue.record("NOT BETWEEN")
             return
@@ -95,7 +103,9 @@ import Testing
         #expect(try geometry("MULTIPOLYGON(((0 0, 1 0, 1 1, 0 0)), ((0 0, 1 0, 1 1, 0 0)))") == .multiPolygon([[square], [square]]))
         #expect(
             try geometry("BBOX(135.5, 34.7, 135.6, 34.8)")
-                == .polygon([[Position(135.5, 34.7), Position(135.6, 34.7), Position(135.6, 34.8), Position(135.5, 34.8), Position(135.5, 34.7)]]))
+                == .polygon([
+                    [Position(135.5, 34.7), Position(135.6, 34.7), Position(135.6, 34.8), Position(135.5, 34.8), Position(135.5, 34.7)]
+                ]))
     }
 
     /// Malformed filters fail with a message and the 1-based position of the mistake.

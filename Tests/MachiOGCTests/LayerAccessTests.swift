@@ -22,7 +22,9 @@ import Testing
         let f = try StaffFixture.make()
         defer { f.env.cleanup() }
         try await withApp(f.env) { client in
-            let ids = (try json(try await client.get("/ogc/collections"))["collections"] as? [[String: Any]])?.compactMap { $0["id"] as? String }
+            let ids = (try json(try await client.get("/ogc/collections"))["collections"] as? [[String: Any]])?.compactMap {
+                $0["id"] as? String
+            }
             #expect(ids?.contains("sewer_pipes") == true)
             #expect(ids?.contains("test_areas") == false)
             #expect(ids?.contains("parking_incidents") == false)
@@ -58,7 +60,9 @@ import Testing
         defer { f.env.cleanup() }
         try await withApp(f.env) { client in
             let admin = f.bearer(f.adminToken)
-            let ids = (try json(try await client.get("/ogc/collections", admin))["collections"] as? [[String: Any]])?.compactMap { $0["id"] as? String }
+            let ids = (try json(try await client.get("/ogc/collections", admin))["collections"] as? [[String: Any]])?.compactMap {
+                $0["id"] as? String
+            }
             #expect(ids?.contains("test_areas") == true)
             let items = try await client.get("/ogc/collections/test_areas/items", admin)
             #expect(items.status == .ok)

@@ -34,8 +34,12 @@ import Testing
 
     @Test func collectionsListOnlyPublicLayersWithTheirDataExtent() async throws {
         let env = try TestEnvironment.withSampleLedger()
-        let extent: [Double] = try await env.store.pool.read { db in
-            let row = try Row.fetchOne(db, sql: "SELECT MbrMinX(e), MbrMinY(e), MbrMaxX(e), MbrMaxY(e) FROM (SELECT Transform(Extent(geom), 4326) AS e FROM sewer_pipes)")!
+        let extent: [Double] = try syncRead(env) { db in
+            let row = try Row.fetchOne(
+                db,
+                sql:
+                    "SELECT MbrMinX(e), MbrMinY(e), MbrMaxX(e), MbrMaxY(e) FROM (SELECT Transform(Extent(geom), 4326) AS e FROM sewer_pipes)"
+            )!
             return (0..<4).map { row[$0] as Double }
         }
         try await withApp(env) { client in
@@ -60,7 +64,9 @@ import Testing
     @Test func itemsPageWithCountsAndLinks() async throws {
         let env = try TestEnvironment.withSampleLedger()
         let total = try env.count("sewer_pipes")
-        let expectedIds = try await env.store.pool.read { try String.fetchAll($0, sql: "SELECT pipe_no FROM sewer_pipes ORDER BY fid LIMIT 7 OFFSET 14") }
+        let expectedIds = try syncRead(env) {
+            try String.fetchAll($0, sql: "SELECT pipe_no FROM sewer_pipes ORDER BY fid LIMIT 7 OFFSET 14")
+        }
         try await withApp(env) { client in
             let r = try await client.get("/ogc/collections/sewer_pipes/items?limit=7&offset=14")
             #expect(r.status == .ok)
@@ -131,7 +137,7 @@ import Testing
     @Test func bboxIsExactNotJustTheIndexBox() async throws {
         let env = try TestEnvironment.withSampleLedger()
         let (w, s, e, n) = (135.555, 34.770, 135.565, 34.780)
-        let (exact, boxes): (Int, Int) = try await env.store.pool.read { db in
+        let (exact, boxes): (Int, Int) = try syncRead(env) { db in
             let poly = "Transform(BuildMbr(\(w), \(s), \(e), \(n), 4326), 6674)"
             return (
                 try Int.fetchOne(db, sql: "SELECT count(*) FROM sewer_pipes WHERE ST_Intersects(geom, \(poly)) = 1")!,
@@ -154,15 +160,17 @@ import Testing
     @Test func crsAndBboxCrsFollowTheAxisOrderOfTheCRS() async throws {
         let env = try TestEnvironment.withSampleLedger()
         let (minE, minN, maxE, maxN) = (-40_500.0, -135_300.0, -39_500.0, -134_300.0)
-        let want: Int = try await env.store.pool.read { db in
+        let want: Int = try syncRead(env) { db in
             try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM sewer_pipes WHERE ST_Intersects(geom, BuildMbr(?, ?, ?, ?, 6674)) = 1", arguments: [minE, minN, maxE, maxN])!
+                db, sql: "SELECT count(*) FROM sewer_pipes WHERE ST_Intersects(geom, BuildMbr(?, ?, ?, ?, 6674)) = 1",
+                arguments: [minE, minN, maxE, maxN])!
         }
         #expect(want > 0)
         let first = try #require(try lonLat(env, "sewer_pipes").first)
         try await withApp(env) { client in
             let bboxCRS = "bbox-crs=http://www.opengis.net/def/crs/EPSG/0/6674"
-            let r = try json(try await client.get("/ogc/collections/sewer_pipes/items?bbox=\(minN),\(minE),\(maxN),\(maxE)&\(bboxCRS)&limit=1"))
+            let r = try json(
+                try await client.get("/ogc/collections/sewer_pipes/items?bbox=\(minN),\(minE),\(maxN),\(maxE)&\(bboxCRS)&limit=1"))
             #expect(r["numberMatched"] as? Int == want)
 
             let plane = try await client.get("/ogc/collections/sewer_pipes/items/\(first.0)?crs=http://www.opengis.net/def/crs/EPSG/0/6674")
@@ -182,9 +190,10 @@ import Testing
 
     @Test func attributeFiltersAndCQL2Filters() async throws {
         let env = try TestEnvironment.withSampleLedger()
-        let sewage = try await env.store.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM sewer_pipes WHERE system = '汚水'")! }
-        let big = try await env.store.pool.read {
-            try Int.fetchOne($0, sql: "SELECT count(*) FROM sewer_pipes WHERE system = '汚水' AND diameter_mm >= 300 AND material IN ('HP', 'VU')")!
+        let sewage = try syncRead(env) { try Int.fetchOne($0, sql: "SELECT count(*) FROM sewer_pipes WHERE system = '汚水'")! }
+        let big = try syncRead(env) {
+            try Int.fetchOne(
+                $0, sql: "SELECT count(*) FROM sewer_pipes WHERE system = '汚水' AND diameter_mm >= 300 AND material IN ('HP', 'VU')")!
         }
         try await withApp(env) { client in
             let a = try json(try await client.get("/ogc/collections/sewer_pipes/items?system=%E6%B1%9A%E6%B0%B4&limit=2"))
@@ -236,13 +245,17 @@ import Testing
         let env = try TestEnvironment.withSampleLedger()
         try await withApp(env) { client in
             let browser: HTTPFields = [.accept: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"]
-            for path in ["/ogc", "/ogc/conformance", "/ogc/api", "/ogc/collections", "/ogc/collections/sewer_pipes", "/ogc/collections/sewer_pipes/items", "/ogc/collections/sewer_pipes/items/G-00001"] {
+            for path in [
+                "/ogc", "/ogc/conformance", "/ogc/api", "/ogc/collections", "/ogc/collections/sewer_pipes",
+                "/ogc/collections/sewer_pipes/items", "/ogc/collections/sewer_pipes/items/G-00001",
+            ] {
                 let r = try await client.get(path, browser)
                 #expect(r.status == .ok, "\(path)")
                 #expect(r.headers[.contentType] == "text/html; charset=utf-8", "\(path)")
                 #expect(String(buffer: r.body).hasPrefix("<!DOCTYPE html>"))
             }
-            #expect(try await client.get("/ogc/collections/sewer_pipes/items?f=json", browser).headers[.contentType] == "application/geo+json")
+            #expect(
+                try await client.get("/ogc/collections/sewer_pipes/items?f=json", browser).headers[.contentType] == "application/geo+json")
             #expect(try await client.get("/ogc?f=html").headers[.contentType] == "text/html; charset=utf-8")
             #expect(try await client.get("/ogc", [.accept: "application/json"]).headers[.contentType] == "application/json")
             let page = String(buffer: try await client.get("/ogc/collections/sewer_pipes/items?f=html&limit=3").body)

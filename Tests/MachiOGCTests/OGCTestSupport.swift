@@ -69,8 +69,16 @@ struct StaffFixture: Sendable {
         accounts.bcryptCost = 4
         _ = try accounts.addUser(name: "kanri", role: .admin)
         _ = try accounts.addUser(name: "douro", role: .roadTraffic)
-        return StaffFixture(env: env, adminToken: try accounts.createToken(name: "kanri"), roadToken: try accounts.createToken(name: "douro"))
+        return StaffFixture(
+            env: env, adminToken: try accounts.createToken(name: "kanri"), roadToken: try accounts.createToken(name: "douro"))
     }
 
     func bearer(_ token: String) -> HTTPFields { [.authorization: "Bearer \(token)"] }
+}
+
+/// A synchronous read. GRDB's async read waits for a Dispatch worker, and on a 2-core machine
+/// those can all be blocked by parallel tests building routers (schema migrations take a
+/// barrier that waits for readers): the synchronous form runs on the caller's thread.
+func syncRead<T>(_ env: TestEnvironment, _ body: (Database) throws -> T) throws -> T {
+    try env.store.pool.read(body)
 }

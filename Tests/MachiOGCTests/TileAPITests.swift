@@ -35,7 +35,9 @@ import Testing
             #expect(again.headers[.eTag] == etag)
             #expect(try await client.get("/tiles/sewer_pipes,manholes/\(tile).mvt", [.ifNoneMatch: "W/\(etag)"]).status == .notModified)
             #expect(try await client.get("/tiles/sewer_pipes,manholes/\(tile).mvt", [.ifNoneMatch: "\"other\""]).status == .ok)
-            #expect(try await client.get("/tiles/sewer_pipes/\(tile).mvt", [.ifNoneMatch: etag]).status == .ok, "another layer set, another ETag")
+            #expect(
+                try await client.get("/tiles/sewer_pipes/\(tile).mvt", [.ifNoneMatch: etag]).status == .ok,
+                "another layer set, another ETag")
 
             let gz = try await client.get("/tiles/sewer_pipes,manholes/\(tile).mvt", [.acceptEncoding: "gzip, deflate"])
             #expect(gz.headers[.contentEncoding] == "gzip")
@@ -84,12 +86,16 @@ import Testing
         try await withApp(env) { client in
             let before = try await client.get("/tiles/sewer_pipes/\(tile).mvt")
             let etag = try #require(before.headers[.eTag])
-            #expect(try json(try await client.get("/ogc/collections/sewer_pipes/items?system=%E6%B1%9A%E6%B0%B4"))["numberMatched"] as? Int == 1)
+            #expect(
+                try json(try await client.get("/ogc/collections/sewer_pipes/items?system=%E6%B1%9A%E6%B0%B4"))["numberMatched"] as? Int == 1
+            )
             try load([[(135.5600, 34.7700), (135.5610, 34.7705)], [(135.5601, 34.7701), (135.5609, 34.7704)]])
             let after = try await client.get("/tiles/sewer_pipes/\(tile).mvt", [.ifNoneMatch: etag])
             #expect(after.status == .ok)
             #expect(after.headers[.eTag] != etag)
-            #expect(try json(try await client.get("/ogc/collections/sewer_pipes/items?system=%E6%B1%9A%E6%B0%B4"))["numberMatched"] as? Int == 2)
+            #expect(
+                try json(try await client.get("/ogc/collections/sewer_pipes/items?system=%E6%B1%9A%E6%B0%B4"))["numberMatched"] as? Int == 2
+            )
         }
     }
 }

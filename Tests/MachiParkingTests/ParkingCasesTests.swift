@@ -22,11 +22,11 @@ import Testing
             """.utf8)
     }
 
-    @Test func createStoresAnOpenCaseWithServerFieldsAndHistory() throws {
+    @Test func createStoresAnOpenCaseWithServerFieldsAndHistory() async throws {
         let env = try TestEnvironment()
         defer { env.cleanup() }
         let cases = try ParkingCases(store: env.store)
-        let c = try cases.create(
+        let c = try await cases.create(
             body: body(extra: #","status":"resolved","created_by":"mallory","id":"X""#), user: staff, idempotencyKey: nil, now: now)
         let f = c.item.feature
         let id = try #require(f.string("id", in: cases.layer))
@@ -42,27 +42,27 @@ import Testing
         #expect(history[0].user == "traffic1")
     }
 
-    @Test func idempotencyKeyReturnsTheSameCase() throws {
+    @Test func idempotencyKeyReturnsTheSameCase() async throws {
         let env = try TestEnvironment()
         defer { env.cleanup() }
         let cases = try ParkingCases(store: env.store)
-        let a = try cases.create(body: body(), user: staff, idempotencyKey: "k-1", now: now)
-        let b = try cases.create(body: body(), user: staff, idempotencyKey: "k-1", now: now)
+        let a = try await cases.create(body: body(), user: staff, idempotencyKey: "k-1", now: now)
+        let b = try await cases.create(body: body(), user: staff, idempotencyKey: "k-1", now: now)
         #expect(a.item.feature.string("id", in: cases.layer) == b.item.feature.string("id", in: cases.layer))
         #expect(b.replayed)
         #expect(try env.count("parking_incidents") == 1)
-        _ = try cases.create(body: body(), user: staff, idempotencyKey: "k-2", now: now)
+        _ = try await cases.create(body: body(), user: staff, idempotencyKey: "k-2", now: now)
         #expect(try env.count("parking_incidents") == 2)
     }
 
-    @Test func nearbyOpenCasesAreFlaggedAsPossibleDuplicates() throws {
+    @Test func nearbyOpenCasesAreFlaggedAsPossibleDuplicates() async throws {
         let env = try TestEnvironment()
         defer { env.cleanup() }
         let cases = try ParkingCases(store: env.store)
-        let first = try cases.create(body: body(), user: staff, idempotencyKey: nil, now: now)
+        let first = try await cases.create(body: body(), user: staff, idempotencyKey: nil, now: now)
         // ~18 m east: a possible duplicate. ~90 m east: not.
-        let near = try cases.create(body: body(lon: 135.5766), user: staff, idempotencyKey: nil, now: now)
-        let far = try cases.create(body: body(lon: 135.5774), user: staff, idempotencyKey: nil, now: now)
+        let near = try await cases.create(body: body(lon: 135.5766), user: staff, idempotencyKey: nil, now: now)
+        let far = try await cases.create(body: body(lon: 135.5774), user: staff, idempotencyKey: nil, now: now)
         #expect(near.possibleDuplicates.map(\.id) == [first.item.feature.string("id", in: cases.layer)!])
         #expect(abs(near.possibleDuplicates[0].distance - 18.3) < 0.5)
         #expect(far.possibleDuplicates.isEmpty)
@@ -107,42 +107,42 @@ import Testing
         ),
         (#"{"type":"Feature", "geometry":"#, "body"),
     ])
-    func badCasesAreRefusedNamingTheFieldAndWriteNothing(_ json: String, _ field: String) throws {
+    func badCasesAreRefusedNamingTheFieldAndWriteNothing(_ json: String, _ field: String) async throws {
         let env = try TestEnvironment()
         defer { env.cleanup() }
         let cases = try ParkingCases(store: env.store)
-        #expect {
-            try cases.create(body: Array(json.utf8), user: staff, idempotencyKey: nil, now: now)
+        await #expect {
+            try await cases.create(body: Array(json.utf8), user: staff, idempotencyKey: nil, now: now)
         } throws: { error in
             (error as? QueryParameterError)?.parameter == field
         }
         #expect(try env.count("parking_incidents") == 0)
-        #expect(try env.store.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM parking_history") } == 0)
+        #expect(try await env.store.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM parking_history") } == 0)
     }
 
-    @Test func updatesNeedTheCurrentVersionAndFollowTheWorkflow() throws {
+    @Test func updatesNeedTheCurrentVersionAndFollowTheWorkflow() async throws {
         let env = try TestEnvironment()
         defer { env.cleanup() }
         let cases = try ParkingCases(store: env.store)
-        let c = try cases.create(body: body(), user: staff, idempotencyKey: nil, now: now)
+        let c = try await cases.create(body: body(), user: staff, idempotencyKey: nil, now: now)
         let id = c.item.feature.string("id", in: cases.layer)!
         let patch = { (s: String) in Array(#"{"properties":{"status":"\#(s)"}}"#.utf8) }
-        #expect(throws: ParkingError.preconditionRequired) {
-            try cases.update(id: id, body: patch("in_progress"), ifMatch: nil, user: staff)
+        await #expect(throws: ParkingError.preconditionRequired) {
+            try await cases.update(id: id, body: patch("in_progress"), ifMatch: nil, user: staff)
         }
-        let v2 = try cases.update(id: id, body: patch("in_progress"), ifMatch: "\"v1\"", user: staff)
+        let v2 = try await cases.update(id: id, body: patch("in_progress"), ifMatch: "\"v1\"", user: staff)
         #expect(v2.version == 2)
         // A second editor still holding v1 loses.
-        #expect(throws: ParkingError.versionMismatch(current: 2)) {
-            try cases.update(id: id, body: patch("resolved"), ifMatch: "\"v1\"", user: staff)
+        await #expect(throws: ParkingError.versionMismatch(current: 2)) {
+            try await cases.update(id: id, body: patch("resolved"), ifMatch: "\"v1\"", user: staff)
         }
-        let v3 = try cases.update(id: id, body: patch("resolved"), ifMatch: "\"v2\"", user: staff)
+        let v3 = try await cases.update(id: id, body: patch("resolved"), ifMatch: "\"v2\"", user: staff)
         #expect(v3.feature.string("status", in: cases.layer) == "resolved")
-        #expect(throws: ParkingError.transitionNotAllowed(from: "resolved", to: "open")) {
-            try cases.update(id: id, body: patch("open"), ifMatch: "\"v3\"", user: staff)
+        await #expect(throws: ParkingError.transitionNotAllowed(from: "resolved", to: "open")) {
+            try await cases.update(id: id, body: patch("open"), ifMatch: "\"v3\"", user: staff)
         }
-        #expect {
-            try cases.update(id: id, body: Array(#"{"properties":{"created_by":"x"}}"#.utf8), ifMatch: "\"v3\"", user: staff)
+        await #expect {
+            try await cases.update(id: id, body: Array(#"{"properties":{"created_by":"x"}}"#.utf8), ifMatch: "\"v3\"", user: staff)
         } throws: {
             ($0 as? QueryParameterError)?.parameter == "created_by"
         }
@@ -151,33 +151,33 @@ import Testing
         #expect(history[2].changesJSON == #"{"status":["in_progress","resolved"]}"#)
     }
 
-    @Test func duplicateNeedsAnExistingOtherCase() throws {
+    @Test func duplicateNeedsAnExistingOtherCase() async throws {
         let env = try TestEnvironment()
         defer { env.cleanup() }
         let cases = try ParkingCases(store: env.store)
-        let a = try cases.create(body: body(), user: staff, idempotencyKey: nil, now: now).item.feature.string("id", in: cases.layer)!
-        let b = try cases.create(body: body(), user: staff, idempotencyKey: nil, now: now).item.feature.string("id", in: cases.layer)!
-        #expect {
-            try cases.update(id: b, body: Array(#"{"properties":{"status":"duplicate"}}"#.utf8), ifMatch: "\"v1\"", user: staff)
+        let a = try await cases.create(body: body(), user: staff, idempotencyKey: nil, now: now).item.feature.string("id", in: cases.layer)!
+        let b = try await cases.create(body: body(), user: staff, idempotencyKey: nil, now: now).item.feature.string("id", in: cases.layer)!
+        await #expect {
+            try await cases.update(id: b, body: Array(#"{"properties":{"status":"duplicate"}}"#.utf8), ifMatch: "\"v1\"", user: staff)
         } throws: {
             ($0 as? QueryParameterError)?.parameter == "duplicate_of"
         }
-        let d = try cases.update(
+        let d = try await cases.update(
             id: b, body: Array(#"{"properties":{"status":"duplicate","duplicate_of":"\#(a)"}}"#.utf8), ifMatch: "\"v1\"", user: staff)
         #expect(d.feature.string("duplicate_of", in: cases.layer) == a)
     }
 
-    @Test func purgeDeletesOldCasesWithHistoryAndLogsIt() throws {
+    @Test func purgeDeletesOldCasesWithHistoryAndLogsIt() async throws {
         let env = try TestEnvironment()
         defer { env.cleanup() }
         let cases = try ParkingCases(store: env.store)
         let old = ISO8601DateFormatter().date(from: "2019-05-01T03:00:00Z")!
-        _ = try cases.create(body: body(observed: "2019-05-01T11:00:00+09:00"), user: staff, idempotencyKey: nil, now: old)
-        _ = try cases.create(body: body(), user: staff, idempotencyKey: nil, now: now)
+        _ = try await cases.create(body: body(observed: "2019-05-01T11:00:00+09:00"), user: staff, idempotencyKey: nil, now: old)
+        _ = try await cases.create(body: body(), user: staff, idempotencyKey: nil, now: now)
         let cutoff = ISO8601DateFormatter().date(from: "2021-11-20T00:00:00Z")!
         #expect(try cases.purge(before: cutoff, user: "admin1") == 1)
         #expect(try env.count("parking_incidents") == 1)
-        try env.store.pool.read { db throws in
+        try await env.store.pool.read { db throws in
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM parking_history") == 1)
             #expect(try Int.fetchOne(db, sql: "SELECT purged FROM parking_purge_log") == 1)
         }
@@ -209,19 +209,19 @@ import Testing
         #expect(MeshCell(Position(135.5620, 34.7773), size: .hundred).code(size: .hundred) == "5235143429")
     }
 
-    @Test func aDenseClusterIsAHotCellAndALoneCaseIsNot() throws {
+    @Test func aDenseClusterIsAHotCellAndALoneCaseIsNot() async throws {
         let env = try TestEnvironment()
         defer { env.cleanup() }
         let cases = try ParkingCases(store: env.store)
         let staff = StaffUser(name: "t", role: .roadTraffic)
         let now = ISO8601DateFormatter().date(from: "2026-11-20T04:00:00Z")!
-        func post(_ lon: Double, _ lat: Double, _ observed: String) throws {
+        func post(_ lon: Double, _ lat: Double, _ observed: String) async throws {
             let b =
                 #"{"type":"Feature","geometry":{"type":"Point","coordinates":[\#(lon),\#(lat)]},"properties":{"observed_at":"\#(observed)","category":"違法駐車"}}"#
-            _ = try cases.create(body: Array(b.utf8), user: staff, idempotencyKey: nil, now: now)
+            _ = try await cases.create(body: Array(b.utf8), user: staff, idempotencyKey: nil, now: now)
         }
-        for i in 0..<12 { try post(135.5700 + Double(i) * 0.00005, 34.7800, "2026-11-16T08:\(10 + i):00+09:00") }  // Monday 08:xx
-        try post(135.5450, 34.7600, "2026-11-19T22:00:00+09:00")  // Thursday 22:00
+        for i in 0..<12 { try await post(135.5700 + Double(i) * 0.00005, 34.7800, "2026-11-16T08:\(10 + i):00+09:00") }  // Monday 08:xx
+        try await post(135.5450, 34.7600, "2026-11-19T22:00:00+09:00")  // Thursday 22:00
         let r = try cases.hotspots(filter: CaseFilter(), size: .quarter)
         #expect(r.total == 13)
         #expect(r.byHour[8] == 12 && r.byHour[22] == 1)

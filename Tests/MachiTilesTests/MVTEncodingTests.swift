@@ -80,7 +80,9 @@ import Testing
 
     @Test func valuesAreTypedAndShared() {
         var layer = MVTLayer(name: "v")
-        let props: [(String, TileValue?)] = [("n", .int(300)), ("neg", .int(-3)), ("r", .double(1.5)), ("b", .bool(true)), ("s", .string("汚水"))]
+        let props: [(String, TileValue?)] = [
+            ("n", .int(300)), ("neg", .int(-3)), ("r", .double(1.5)), ("b", .bool(true)), ("s", .string("汚水")),
+        ]
         layer.add(id: 1, properties: props, geometry: .points([TilePoint(1, 1)]))
         layer.add(id: 2, properties: props, geometry: .points([TilePoint(2, 2)]))
         let decoded = DecodedTile(MVTEncoder.tile([layer]))

@@ -37,7 +37,8 @@ import Testing
         for f in pipes.features.prefix(20) {
             let row = try #require(
                 try env.store.pool.read { db in
-                    try Row.fetchOne(db, sql: "SELECT pipe_no, system, diameter_mm, length_m FROM sewer_pipes WHERE fid = ?", arguments: [f.id])
+                    try Row.fetchOne(
+                        db, sql: "SELECT pipe_no, system, diameter_mm, length_m FROM sewer_pipes WHERE fid = ?", arguments: [f.id])
                 })
             let props = pipes.properties(f)
             #expect(props["pipe_no"] == .string(row["pipe_no"]))
@@ -100,7 +101,8 @@ import Testing
     @Test func exportWritesOnlyTilesWithDataAndAMatchingMBTiles() throws {
         let env = try TestEnvironment.withSampleLedger()
         let out = env.dir.appendingPathComponent("export-\(UUID().uuidString)")
-        var options = TileExportOptions(layers: [try env.store.layer("sewer_pipes"), try env.store.layer("manholes")], minZoom: 12, maxZoom: 15)
+        var options = TileExportOptions(
+            layers: [try env.store.layer("sewer_pipes"), try env.store.layer("manholes")], minZoom: 12, maxZoom: 15)
         options.directory = out.path
         options.mbtiles = out.path + ".mbtiles"
         options.baseURL = "https://tiles.example.jp/settsu"

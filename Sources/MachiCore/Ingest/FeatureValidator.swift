@@ -248,31 +248,6 @@ public final class FeatureValidator: @unchecked Sendable {
     }
 }
 
-/// ISO 8601 parsing that assumes Japan Standard Time when the offset is left out.
-public enum DateParsing {
-    public static func dateTime(_ s: String) -> Date? {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        if let d = f.date(from: s) { return d }
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let d = f.date(from: s) { return d }
-        // A local time without offset: read as +09:00.
-        guard s.range(of: #"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?$"#, options: .regularExpression) != nil else { return nil }
-        var t = s.replacingOccurrences(of: " ", with: "T")
-        if t.count == 16 { t += ":00" }
-        f.formatOptions = [.withInternetDateTime]
-        return f.date(from: t + "+09:00")
-    }
-
-    public static func date(_ s: String) -> Date? {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withFullDate]
-        f.timeZone = TimeZone(secondsFromGMT: 9 * 3600)
-        guard let d = f.date(from: s), f.string(from: d) == s else { return nil }
-        return d
-    }
-}
-
 /// Reusable validators for one layer and source CRS: building one opens PROJ and GEOS
 /// handles, too slow to repeat on every HTTP write. A validator is used by one caller at a time.
 public final class ValidatorPool: @unchecked Sendable {

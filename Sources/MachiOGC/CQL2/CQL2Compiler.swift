@@ -124,7 +124,9 @@ public struct CQL2Compiler {
         let pos = o.position
         switch o.value {
         case .property(let name):
-            if Self.geometryNames.contains(name) { return Term(sql: "t.geom", arguments: [], kind: .geometry, isProperty: true, position: pos) }
+            if Self.geometryNames.contains(name) {
+                return Term(sql: "t.geom", arguments: [], kind: .geometry, isProperty: true, position: pos)
+            }
             guard let a = layer.attribute(name) else {
                 let known = (["geometry"] + layer.attributes.map(\.key)).joined(separator: ", ")
                 throw CQL2Error("unknown property \"\(name.prefix(40))\"; queryables of \(layer.name): \(known)", at: pos)
@@ -149,7 +151,8 @@ public struct CQL2Compiler {
         case .date(let d):
             return Term(sql: "?", arguments: [try Self.date(d, at: pos).databaseValue], kind: .date, isProperty: false, position: pos)
         case .timestamp(let s):
-            return Term(sql: "?", arguments: [try Self.timestamp(s, at: pos).databaseValue], kind: .timestamp, isProperty: false, position: pos)
+            return Term(
+                sql: "?", arguments: [try Self.timestamp(s, at: pos).databaseValue], kind: .timestamp, isProperty: false, position: pos)
         case .geometry:
             return Term(sql: "?", arguments: [], kind: .geometry, isProperty: false, position: pos, literal: o.value)
         }

@@ -205,7 +205,8 @@ public struct CQL2Parser {
             try expect(.rparen, "\")\" closing BBOX")
             return g
         }
-        if word != "POLYGON" { try expect(.rparen, "\")\" closing \(word)") }
+        // line() and rings() already read the closing ")" of a LINESTRING or POLYGON.
+        if word != "POLYGON", word != "LINESTRING" { try expect(.rparen, "\")\" closing \(word)") }
         return g
     }
 

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Real GIS clients against the debug server on a scratch store with the sample layers:
+# GDAL (OAPIF driver, ogr2ogr to GeoPackage, MVT driver on an exported pyramid and MBTiles),
+# owslib's OGC API – Features client and the mapbox-vector-tile decoder (pytest).
+# Every expected number is computed from the store with SpatiaLite or read from the API.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+port=${CLIENT_TEST_PORT:-18090}
+bin=${MACHIGIS_BIN:-.build/debug/machigis}
+venv=.venv-clients
+tmp=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+db=$tmp/t.sqlite
+
+# Debian's python3 (not a pyenv one): its sqlite3 loads mod_spatialite and it brings python3-pytest.
+if ! grep -qs '^home = /usr/bin' "$venv/pyvenv.cfg"; then
+  rm -rf "$venv"
+  /usr/bin/python3 -m venv "$venv" --system-site-packages
+fi
+"$venv/bin/python" -c 'import owslib, mapbox_vector_tile' 2>/dev/null ||
+  "$venv/bin/pip" install -q --disable-pip-version-check owslib mapbox-vector-tile
+
+tools/load-samples.sh "$bin" "$db" 2>"$tmp/load.log" || { cat "$tmp/load.log"; exit 1; }
+"$bin" user add douro1 --role road_traffic --db "$db" >/dev/null 2>&1
+token=$("$bin" token create douro1 --db "$db" 2>/dev/null)
+"$bin" tiles export --db "$db" --layers sewer_pipes,manholes --minzoom 14 --maxzoom 16 --out "$tmp/tiles" \
+  --mbtiles "$tmp/tiles.mbtiles" 2>"$tmp/export.log" || { cat "$tmp/export.log"; exit 1; }
+"$bin" serve --db "$db" --port "$port" >"$tmp/server.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+# Another server on the port would answer the health check: make sure it is ours.
+kill -0 "$pid" 2>/dev/null || { echo "server did not start:"; cat "$tmp/server.log"; exit 1; }
+
+MACHIGIS_URL=http://127.0.0.1:$port MACHIGIS_DB=$db MACHIGIS_TILES=$tmp/tiles MACHIGIS_MBTILES=$tmp/tiles.mbtiles \
+  MACHIGIS_TOKEN=$token MACHIGIS_WORK=$tmp \
+  "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/clients || { tail -30 "$tmp/server.log"; exit 1; }
