@@ -32,6 +32,7 @@ final class ValidationPipeline: @unchecked Sendable {
         let thread = Thread { [self] in
             produce(unsafe.source, unsafe.validator, srid: srid)
         }
+        thread.name = "mg-validate"
         thread.stackSize = 8 << 20
         thread.start()
     }

@@ -7,6 +7,23 @@ public import MachiGeometry
 /// rounded to 7 decimals (about 1 cm).
 public enum GeoJSONWriter {
     public static func escape(_ s: String, into out: inout String) {
+        // Most values (numbers, codes, Japanese text) need no escaping: copy them whole.
+        var clean = true
+        var previous: (UInt8, UInt8) = (0, 0)
+        for b in s.utf8 {
+            // U+2028 and U+2029 (E2 80 A8/A9) are valid JSON but break JavaScript embedding.
+            if b < 0x20 || b == 0x22 || b == 0x5C || (previous == (0xE2, 0x80) && (b == 0xA8 || b == 0xA9)) {
+                clean = false
+                break
+            }
+            previous = (previous.1, b)
+        }
+        if clean {
+            out.append("\"")
+            out.append(s)
+            out.append("\"")
+            return
+        }
         out.append("\"")
         for u in s.unicodeScalars {
             switch u {
