@@ -14,7 +14,7 @@ RUN_PACKAGES := pkg-config libsqlite3-dev libspatialite-dev libsqlite3-mod-spati
 	libjs-leaflet libjs-leaflet.markercluster
 # Extra packages for the tests and benchmarks: real clients and a real browser.
 TEST_PACKAGES := curl gdal-bin chromium chromium-driver python3-selenium python3-pytest python3-venv
-BENCH_PACKAGES := gdal-bin wrk time curl sqlite3
+BENCH_PACKAGES := gdal-bin wrk time curl sqlite3 postgresql-15-postgis-3
 
 .PHONY: run test deps test-deps bench-deps build release sample-data unit-test browser-test bench format lint clean client-test
 

@@ -82,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "machigis-bench",
             dependencies: [
-                "MachiCore", "MachiSewer", "MachiGeometry", "MachiParking", .product(name: "GRDB", package: "GRDB.swift"),
+                "MachiCore", "MachiSewer", "MachiGeometry", "MachiParking", "MachiTiles", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),

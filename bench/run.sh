@@ -48,5 +48,6 @@ for n in $SIZES; do
   [ "${BENCH_KEEP:-0}" = 1 ] || rm -f "$db"*
 done
 bench/run-parking.sh
+bench/run-ogc.sh
 bench/run-elections.sh
 bench/report.sh

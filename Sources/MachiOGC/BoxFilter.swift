@@ -36,12 +36,10 @@ public struct BoxFilter: Sendable, Hashable {
             bottom.append(Position(x, box.minY))
             top.append(Position(x, box.maxY))
         }
-        try store.toPlane.withTransformer { t in
-            try t.transform(&left)
-            try t.transform(&right)
-            try t.transform(&bottom)
-            try t.transform(&top)
-        }
+        var all = left + right + bottom + top
+        try store.toPlane.withTransformer { try $0.transform(&all) }
+        let k = steps + 1
+        (left, right, bottom, top) = (Array(all[0..<k]), Array(all[k..<(2 * k)]), Array(all[(2 * k)..<(3 * k)]), Array(all[(3 * k)...]))
         outer = BoundingBox(covering: left + right + bottom + top)
         // A centimetre inside the densified outline, for the edge's curvature between samples.
         let margin = 0.01

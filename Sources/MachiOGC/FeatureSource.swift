@@ -35,14 +35,14 @@ public struct FeatureSource: Sendable {
     }
 
     public func items(_ s: ItemsSelection) throws -> ItemsPage {
-        var s = s
-        // A bbox around all of the layer's data filters nothing: skip the index and the tests.
-        if let box = s.box, let data = try extents.extent(of: s.layer)?.plane, box.inner.contains(data) { s.box = nil }
         let layer = s.layer
         let whereSQL = s.conditions.isEmpty ? "1 = 1" : s.conditions.map(\.sql).joined(separator: " AND ")
         let args = s.conditions.flatMap(\.arguments)
         return try store.pool.read { db in
-            let version = try Int64.fetchOne(db, sql: "SELECT data_version FROM machi_layers WHERE name = ?", arguments: [layer.name]) ?? 0
+            var s = s
+            // A bbox around all of the layer's data filters nothing: skip the index and the tests.
+            if let box = s.box, let data = try extents.extent(of: layer, db: db)?.plane, box.inner.contains(data) { s.box = nil }
+            let version = try LayerExtents.dataVersion(db, layer.name)
             let key = MatchCache.Key(
                 layer: layer.name, version: version,
                 query: whereSQL + Self.cacheKey(args) + (s.box.map { "|\($0)" } ?? ""))
@@ -59,7 +59,10 @@ public struct FeatureSource: Sendable {
             }
             let matched: Int
             if s.conditions.isEmpty {
-                matched = try Int.fetchOne(db, sql: "SELECT feature_count FROM machi_layers WHERE name = ?", arguments: [layer.name]) ?? 0
+                matched =
+                    try Int.fetchOne(
+                        db.cachedStatement(sql: "SELECT feature_count FROM machi_layers WHERE name = ?"), arguments: [layer.name])
+                    ?? 0
             } else if let hit = cache.get(key) {
                 matched = hit.count
             } else {
@@ -69,12 +72,12 @@ public struct FeatureSource: Sendable {
                 cache.put(key, .count(matched))
             }
             guard s.offset < matched else { return ItemsPage(numberMatched: matched, features: []) }
+            let statement = try db.cachedStatement(
+                sql: "SELECT \(layer.selectColumns()) FROM \"\(layer.name)\" t WHERE \(whereSQL) ORDER BY t.fid LIMIT ? OFFSET ?")
             let rows = try Row.fetchCursor(
-                db.cachedStatement(
-                    sql: "SELECT \(layer.selectColumns()) FROM \"\(layer.name)\" t WHERE \(whereSQL) ORDER BY t.fid LIMIT ? OFFSET ?"),
-                arguments: StatementArguments(args + [s.limit.databaseValue, s.offset.databaseValue]))
+                statement, arguments: StatementArguments(args + [s.limit.databaseValue, s.offset.databaseValue]))
             var features = [StoredFeature]()
-            while let row = try rows.next() { features.append(try layer.decode(row)) }
+            while let row = try rows.next() { features.append(try layer.decodeCurrentRow(of: statement, row)) }
             return ItemsPage(numberMatched: matched, features: features)
         }
     }
@@ -108,13 +111,14 @@ public struct FeatureSource: Sendable {
 
     func fetch(_ db: Database, _ layer: LayerDefinition, ids: [Int64]) throws -> [StoredFeature] {
         guard !ids.isEmpty else { return [] }
-        let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
-        let rows = try Row.fetchCursor(
-            db, sql: "SELECT \(layer.selectColumns()) FROM \"\(layer.name)\" t WHERE t.fid IN (\(marks)) ORDER BY t.fid",
-            arguments: StatementArguments(ids))
+        // One JSON array argument keeps a single cached statement for pages of any size.
+        let list = "[" + ids.map(String.init).joined(separator: ",") + "]"
+        let statement = try db.cachedStatement(
+            sql: "SELECT \(layer.selectColumns()) FROM \"\(layer.name)\" t WHERE t.fid IN (SELECT value FROM json_each(?)) ORDER BY t.fid")
+        let rows = try Row.fetchCursor(statement, arguments: [list])
         var out = [StoredFeature]()
         out.reserveCapacity(ids.count)
-        while let row = try rows.next() { out.append(try layer.decode(row)) }
+        while let row = try rows.next() { out.append(try layer.decodeCurrentRow(of: statement, row)) }
         return out
     }
 

@@ -1,6 +1,8 @@
+import Foundation
 import GRDB
 public import MachiCore
 import MachiGeometry
+import Synchronization
 
 /// GeoJSON for OGC items: geometries in the requested CRS and its axis order, properties
 /// typed by the layer file, and the paging links of Part 1.
@@ -9,13 +11,29 @@ public struct FeatureWriter: Sendable {
     public let layer: LayerDefinition
     public let crs: OGCCRS
 
+    static let clock = SecondClock()
+
+    /// `,"key":` of each attribute, escaped once rather than per feature.
+    let propertyKeys: [[UInt8]]
+    let booleans: [Bool]
+    let keyIndex: Int?
+
     public init(store: Store, layer: LayerDefinition, crs: OGCCRS) {
         self.store = store
         self.layer = layer
         self.crs = crs
+        propertyKeys = layer.attributes.enumerated().map { i, a in
+            var w = JSONByteWriter(capacity: 32)
+            if i > 0 { w.raw(",") }
+            w.string(a.key)
+            w.raw(":")
+            return w.bytes
+        }
+        booleans = layer.attributes.map { $0.type == .boolean }
+        keyIndex = layer.key.flatMap { k in layer.attributes.firstIndex { $0.key == k } }
     }
 
-    public func collection(_ page: ItemsPage, query: OGCQuery, offset: Int, limit: Int, base: String) throws -> String {
+    public func collection(_ page: ItemsPage, query: OGCQuery, offset: Int, limit: Int, base: String) throws -> [UInt8] {
         let items = base + "/ogc/collections/\(layer.name)/items"
         func url(_ changes: [String: String?]) -> String {
             let q = query.rebuilt(replacing: changes)
@@ -35,21 +53,26 @@ public struct FeatureWriter: Sendable {
                 OGCDocuments.link(
                     url(["offset": String(max(0, offset - limit)), "f": "json"]), "prev", "application/geo+json", "Previous page"))
         }
-        var out = "{\"type\":\"FeatureCollection\",\"numberMatched\":\(page.numberMatched),\"numberReturned\":\(page.features.count)"
-        out += ",\"timeStamp\":\"\(Timestamp.now())\",\"links\":"
-        JSON.array(links).write(into: &out)
-        out += ",\"features\":["
-        try store.toLonLat.withTransformer { t in
-            for (i, f) in page.features.enumerated() {
-                if i > 0 { out += "," }
-                try feature(f, toLonLat: t, links: nil, into: &out)
-            }
+        var out = JSONByteWriter(capacity: 1024 + page.features.count * 600)
+        out.raw("{\"type\":\"FeatureCollection\",\"numberMatched\":")
+        out.int(Int64(page.numberMatched))
+        out.raw(",\"numberReturned\":")
+        out.int(Int64(page.features.count))
+        out.raw(",\"timeStamp\":")
+        out.string(Self.clock.now())
+        out.raw(",\"links\":")
+        out.raw(JSON.array(links).text)
+        out.raw(",\"features\":[")
+        let geometries = try transformed(page.features.map(\.geometry))
+        for (i, f) in page.features.enumerated() {
+            if i > 0 { out.raw(",") }
+            feature(f, geometry: geometries[i], links: nil, into: &out)
         }
-        out += "]}"
-        return out
+        out.raw("]}")
+        return out.bytes
     }
 
-    public func single(_ f: StoredFeature, base: String) throws -> String {
+    public func single(_ f: StoredFeature, base: String) throws -> [UInt8] {
         let id = FeatureSource.featureId(f, layer)
         let url = base + "/ogc/collections/\(layer.name)/items/" + OGCQuery.encode(id)
         let links: [JSON] = [
@@ -57,38 +80,66 @@ public struct FeatureWriter: Sendable {
             OGCDocuments.link(url + "?f=html", "alternate", "text/html", "This feature as HTML"),
             OGCDocuments.link(base + "/ogc/collections/\(layer.name)", "collection", "application/json", layer.titleEn),
         ]
-        var out = ""
-        try store.toLonLat.withTransformer { t in try feature(f, toLonLat: t, links: links, into: &out) }
-        return out
+        var out = JSONByteWriter(capacity: 2048)
+        feature(f, geometry: try transformed([f.geometry])[0], links: links, into: &out)
+        return out.bytes
     }
 
-    func feature(_ f: StoredFeature, toLonLat: CoordinateTransformer, links: [JSON]?, into out: inout String) throws {
-        out += "{\"type\":\"Feature\",\"id\":"
-        if let key = layer.key, let k = f.string(key, in: layer) {
-            GeoJSONWriter.escape(k, into: &out)
-        } else {
-            out += String(f.fid)
+    /// Storage-CRS geometries in the output CRS and its axis order, with one PROJ call for
+    /// the whole page rather than one per feature.
+    func transformed(_ geometries: [Geometry]) throws -> [Geometry] {
+        var all = [Position]()
+        all.reserveCapacity(geometries.reduce(0) { $0 + $1.positionCount })
+        for g in geometries { all.append(contentsOf: g.positions) }
+        if crs.epsg != store.city.srid { try store.toLonLat.withTransformer { try $0.transform(&all) } }
+        if crs.northingFirst { all = all.map { Position($0.y, $0.x) } }
+        var offset = 0
+        return geometries.map { g in
+            let n = g.positionCount
+            defer { offset += n }
+            return g.replacingPositions(Array(all[offset..<(offset + n)]))
         }
-        out += ",\"geometry\":"
-        GeoJSONWriter.geometry(
-            try crs.fromStorage(f.geometry, storageSRID: store.city.srid, toLonLat: toLonLat), decimals: crs.decimals, into: &out)
-        out += ",\"properties\":{"
-        for (i, a) in layer.attributes.enumerated() {
-            if i > 0 { out += "," }
-            GeoJSONWriter.escape(a.key, into: &out)
-            out += ":"
+    }
+
+    func feature(_ f: StoredFeature, geometry: Geometry, links: [JSON]?, into out: inout JSONByteWriter) {
+        out.raw("{\"type\":\"Feature\",\"id\":")
+        if let k = keyIndex, case .string(let id) = f.values[k].storage {
+            out.string(id)
+        } else {
+            out.int(f.fid)
+        }
+        out.raw(",\"geometry\":")
+        out.geometry(geometry, decimals: crs.decimals)
+        out.raw(",\"properties\":{")
+        for i in 0..<propertyKeys.count {
+            out.bytes.append(contentsOf: propertyKeys[i])
             let v = f.values[i]
-            if a.type == .boolean, case .int64(let b) = v.storage {
-                out += b != 0 ? "true" : "false"
+            if booleans[i], case .int64(let b) = v.storage {
+                out.raw(b != 0 ? "true" : "false")
             } else {
-                GeoJSONWriter.value(v, into: &out)
+                out.value(v)
             }
         }
-        out += "}"
+        out.raw("}")
         if let links {
-            out += ",\"links\":"
-            JSON.array(links).write(into: &out)
+            out.raw(",\"links\":")
+            out.raw(JSON.array(links).text)
         }
-        out += "}"
+        out.raw("}")
+    }
+}
+
+/// `Timestamp.now()` builds a date formatter on every call; a page's `timeStamp` has whole
+/// seconds, so the text is made once per second and shared.
+final class SecondClock: Sendable {
+    private let last = Mutex<(second: Int, text: String)>((-1, ""))
+
+    func now() -> String {
+        let d = Date()
+        let second = Int(d.timeIntervalSince1970)
+        if let hit = last.withLock({ $0.second == second ? $0.text : nil }) { return hit }
+        let text = Timestamp.format(d)
+        last.withLock { $0 = (second, text) }
+        return text
     }
 }

@@ -151,7 +151,10 @@ public struct ItemsParameters: Sendable {
                 sql.append(to.0 == to.1 ? "\(column) <= ?" : "\(column) < ?")
                 args.append(to.1.databaseValue)
             }
-            if let from, let to, from.0 > to.1 { throw OGCProblem.badParameter("datetime", "the interval ends before it starts") }
+            // A date as the end stands for that whole day, up to (not including) the next.
+            if let from, let to, to.0 == to.1 ? from.0 > to.1 : from.0 >= to.1 {
+                throw OGCProblem.badParameter("datetime", "the interval ends before it starts")
+            }
             return SQLFragment("(" + sql.joined(separator: " AND ") + ")", args)
         default:
             throw bad()

@@ -160,15 +160,19 @@ public struct OGCRoutes: Sendable {
 
     /// Staff-only data must not sit in shared caches.
     static func headers(type: String, restricted: Bool) -> HTTPFields {
-        var h: HTTPFields = [.contentType: type, .vary: "Accept, Authorization"]
+        var h: HTTPFields = [.contentType: type, .vary: "Accept, Authorization, Cookie"]
         h[.cacheControl] = restricted ? "private, no-store" : "public, max-age=60"
         return h
     }
 
     static func json(_ body: String, type: String = "application/json", crs: OGCCRS? = nil, restricted: Bool = false) -> Response {
+        json(Array(body.utf8), type: type, crs: crs, restricted: restricted)
+    }
+
+    static func json(_ body: [UInt8], type: String = "application/json", crs: OGCCRS? = nil, restricted: Bool = false) -> Response {
         var h = headers(type: type, restricted: restricted)
         if let crs { h[contentCrs] = "<\(crs.uri)>" }
-        return Response(status: .ok, headers: h, body: .init(byteBuffer: ByteBuffer(string: body)))
+        return Response(status: .ok, headers: h, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
     static func html(_ body: String, restricted: Bool = false) -> Response {

@@ -67,7 +67,7 @@ public struct TileRoutes: Sendable {
             + "-\(z)-\(x)-\(y)\(gzip ? "-gz" : "")\""
         let restricted = layers.contains { !$0.access.isPublic }
         var headers: HTTPFields = [.eTag: etag, .cacheControl: restricted ? "private, max-age=60" : "public, max-age=60"]
-        headers[.vary] = restricted ? "Accept-Encoding, Authorization" : "Accept-Encoding"
+        headers[.vary] = restricted ? "Accept-Encoding, Authorization, Cookie" : "Accept-Encoding"
         if Self.matches(request.headers[.ifNoneMatch], etag) { return Response(status: .notModified, headers: headers) }
         let rendered = try renderer.render(layers, tile: tile)
         guard !rendered.bytes.isEmpty else { return Response(status: .noContent, headers: headers) }
@@ -120,7 +120,7 @@ public struct TileRoutes: Sendable {
         var headers: HTTPFields = [
             .contentType: "application/json", .cacheControl: restricted ? "private, no-store" : "public, max-age=60",
         ]
-        if restricted { headers[.vary] = "Authorization" }
+        if restricted { headers[.vary] = "Authorization, Cookie" }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: [UInt8](data))))
     }
 }

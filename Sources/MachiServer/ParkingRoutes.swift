@@ -21,9 +21,6 @@ struct ParkingRoutes: Sendable {
         group.patch("incidents/{id}") { request, context in try await patch(request, context) }
         group.get("hotspots") { request, context in try hotspots(request, context) }
         group.get("export") { request, context in try export(request, context) }
-        router.get("staff/parking") { _, _ in
-            Response(status: .movedPermanently, headers: [.location: "/staff/parking/"])
-        }
     }
 
     func create(_ request: Request, _ context: MachiRequestContext) async throws -> Response {

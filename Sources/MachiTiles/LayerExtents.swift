@@ -1,4 +1,4 @@
-import GRDB
+public import GRDB
 public import MachiCore
 public import MachiGeometry
 import Synchronization
@@ -20,18 +20,17 @@ public final class LayerExtents: Sendable {
 
     /// nil for an empty layer.
     public func extent(of layer: LayerDefinition) throws -> Extent? {
-        let version = try store.dataVersion(layer.name)
+        try store.pool.read { db in try extent(of: layer, db: db) }
+    }
+
+    /// The same inside a read the caller already holds (GRDB reads do not nest).
+    public func extent(of layer: LayerDefinition, db: Database) throws -> Extent? {
+        let version = try Self.dataVersion(db, layer.name)
         if let hit = cache.withLock({ $0[layer.name] }), hit.version == version { return hit.extent }
-        let plane: BoundingBox? = try store.pool.read { db in
-            let row = try Row.fetchOne(
-                db, sql: "SELECT min(xmin), min(ymin), max(xmax), max(ymax) FROM \"\(layer.spatialIndexTable)\"")
-            guard let row, let minX = row[0] as Double?, let minY = row[1] as Double?, let maxX = row[2] as Double?,
-                let maxY = row[3] as Double?
-            else { return nil }
-            return BoundingBox(minX: minX, minY: minY, maxX: maxX, maxY: maxY)
-        }
+        let row = try Row.fetchOne(db, sql: "SELECT min(xmin), min(ymin), max(xmax), max(ymax) FROM \"\(layer.spatialIndexTable)\"")
         var extent: Extent?
-        if let plane {
+        if let row, let minX = row[0] as Double?, let minY = row[1] as Double?, let maxX = row[2] as Double?, let maxY = row[3] as Double? {
+            let plane = BoundingBox(minX: minX, minY: minY, maxX: maxX, maxY: maxY)
             var outline = [Position]()
             for i in 0...8 {
                 let f = Double(i) / 8
@@ -44,6 +43,11 @@ public final class LayerExtents: Sendable {
         }
         cache.withLock { $0[layer.name] = (version, extent) }
         return extent
+    }
+
+    /// The layer's data version, bumped by every import, through a cached statement.
+    public static func dataVersion(_ db: Database, _ layer: String) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT data_version FROM machi_layers WHERE name = ?"), arguments: [layer]) ?? 0
     }
 
     /// The lon/lat box around several layers; nil when all are empty.

@@ -11,62 +11,123 @@ public enum TileValue: Sendable, Hashable {
 public struct MVTLayer: Sendable {
     public let name: String
     public let extent: UInt32
+    /// Attribute names in the order `add(id:values:geometry:)` gives values.
+    private let attributeKeys: [String]
+    /// Key-table index of each attribute, once the attribute has appeared with a value.
+    private var keySlots: [UInt32?]
     private var keys: [String] = []
-    private var keyIndex: [String: UInt32] = [:]
     private var values: [TileValue] = []
-    private var valueIndex: [TileValue: UInt32] = [:]
+    // One table per value type: hashing a String or an Int64 directly is much cheaper than
+    // hashing the enum around it, and these lookups run for every attribute of every feature.
+    private var stringIndex: [String: UInt32] = [:]
+    private var intIndex: [Int64: UInt32] = [:]
+    private var doubleIndex: [UInt64: UInt32] = [:]
+    private var boolIndex: [Bool: UInt32] = [:]
     private var features = ProtobufWriter()
     public private(set) var featureCount = 0
 
-    public init(name: String, extent: UInt32 = 4096) {
+    /// - Parameter keys: the attribute names every feature's values follow.
+    public init(name: String, extent: UInt32 = 4096, keys: [String] = []) {
         self.name = name
         self.extent = extent
+        attributeKeys = keys
+        keySlots = Array(repeating: nil, count: keys.count)
     }
 
-    /// Adds a feature; attributes with no value are left out (the spec has no null).
+    /// Adds a feature with named attributes (any order, any names).
     public mutating func add(id: UInt64?, properties: [(String, TileValue?)], geometry: TileGeometry) {
-        let commands = geometry.commands
-        guard !commands.isEmpty else { return }
         var tags = [UInt32]()
-        tags.reserveCapacity(properties.count * 2)
         for (k, v) in properties {
-            guard let v else { continue }
-            if case .double(let d) = v, !d.isFinite { continue }
-            tags.append(index(key: k))
+            guard let v, v.isEncodable else { continue }
+            let ki: UInt32
+            if let i = keys.firstIndex(of: k) {
+                ki = UInt32(i)
+            } else {
+                ki = UInt32(keys.count)
+                keys.append(k)
+            }
+            tags += [ki, index(value: v)]
+        }
+        write(id: id, tags: tags, geometry: geometry)
+    }
+
+    /// Adds a feature whose values follow the layer's `keys`; nil values are left out (the spec has no null).
+    public mutating func add(id: UInt64?, values attributeValues: [TileValue?], geometry: TileGeometry) {
+        var tags = [UInt32]()
+        tags.reserveCapacity(attributeValues.count * 2)
+        for (i, v) in attributeValues.enumerated() {
+            guard let v, v.isEncodable else { continue }
+            let ki: UInt32
+            if let slot = keySlots[i] {
+                ki = slot
+            } else {
+                ki = UInt32(keys.count)
+                keys.append(attributeKeys[i])
+                keySlots[i] = ki
+            }
+            tags.append(ki)
             tags.append(index(value: v))
         }
-        features.message(2) { f in
-            if let id { f.uint(1, id) }
-            f.packed(2, tags)
-            f.uint(3, geometry.typeCode)
-            f.packed(4, commands)
-        }
+        write(id: id, tags: tags, geometry: geometry)
+    }
+
+    /// The `Feature` message straight into the layer's buffer, its length computed first.
+    private mutating func write(id: UInt64?, tags: [UInt32], geometry: TileGeometry) {
+        let commands = geometry.commands
+        guard !commands.isEmpty else { return }
+        let tagBytes = tags.reduce(0) { $0 + ProtobufWriter.varintSize(UInt64($1)) }
+        let geometryBytes = commands.reduce(0) { $0 + ProtobufWriter.varintSize(UInt64($1)) }
+        var size = 2 + 1 + ProtobufWriter.varintSize(UInt64(geometryBytes)) + geometryBytes
+        if let id { size += 1 + ProtobufWriter.varintSize(id) }
+        if !tags.isEmpty { size += 1 + ProtobufWriter.varintSize(UInt64(tagBytes)) + tagBytes }
+        features.key(2, .lengthDelimited)
+        features.varint(UInt64(size))
+        if let id { features.uint(1, id) }
+        features.packedInPlace(2, tags)
+        features.uint(3, geometry.typeCode)
+        features.packedInPlace(4, commands)
         featureCount += 1
     }
 
-    private mutating func index(key: String) -> UInt32 {
-        if let i = keyIndex[key] { return i }
-        let i = UInt32(keys.count)
-        keys.append(key)
-        keyIndex[key] = i
-        return i
-    }
-
     private mutating func index(value: TileValue) -> UInt32 {
-        if let i = valueIndex[value] { return i }
-        let i = UInt32(values.count)
+        let next = UInt32(values.count)
+        let found: UInt32?
+        switch value {
+        case .string(let s):
+            found =
+                stringIndex[s]
+                ?? {
+                    stringIndex[s] = next; return nil
+                }()
+        case .int(let n):
+            found =
+                intIndex[n]
+                ?? {
+                    intIndex[n] = next; return nil
+                }()
+        case .double(let d):
+            found =
+                doubleIndex[d.bitPattern]
+                ?? {
+                    doubleIndex[d.bitPattern] = next; return nil
+                }()
+        case .bool(let b):
+            found =
+                boolIndex[b]
+                ?? {
+                    boolIndex[b] = next; return nil
+                }()
+        }
+        if let found { return found }
         values.append(value)
-        valueIndex[value] = i
-        return i
+        return next
     }
 
     /// The `Layer` message body (fields in number order, version last).
     public var encoded: [UInt8] {
         var w = ProtobufWriter()
         w.string(1, name)
-        var body = w.bytes
-        body.append(contentsOf: features.bytes)
-        w = ProtobufWriter()
+        w.append(features.bytes)
         for k in keys { w.string(3, k) }
         for v in values {
             w.message(4) { m in
@@ -81,8 +142,15 @@ public struct MVTLayer: Sendable {
         }
         w.uint(5, UInt64(extent))
         w.uint(15, 2)
-        body.append(contentsOf: w.bytes)
-        return body
+        return w.bytes
+    }
+}
+
+extension TileValue {
+    /// The spec has no NaN or infinity either.
+    var isEncodable: Bool {
+        if case .double(let d) = self { return d.isFinite }
+        return true
     }
 }
 

@@ -69,6 +69,29 @@ public struct ProtobufWriter: Sendable {
         bytes(field, inner.bytes)
     }
 
+    /// Bytes `varint` writes for `value`, so a message's length can precede it without a scratch buffer.
+    public static func varintSize(_ value: UInt64) -> Int {
+        var v = value
+        var n = 1
+        while v >= 0x80 {
+            v >>= 7
+            n += 1
+        }
+        return n
+    }
+
+    /// A packed `uint32` field written in place: its length is computed first.
+    public mutating func packedInPlace(_ field: UInt32, _ values: [UInt32]) {
+        guard !values.isEmpty else { return }
+        key(field, .lengthDelimited)
+        varint(UInt64(values.reduce(0) { $0 + Self.varintSize(UInt64($1)) }))
+        for v in values { varint(UInt64(v)) }
+    }
+
+    public mutating func append(_ other: [UInt8]) {
+        bytes.append(contentsOf: other)
+    }
+
     public static func zigzag(_ n: Int64) -> UInt64 {
         UInt64(bitPattern: (n << 1) ^ (n >> 63))
     }

@@ -34,14 +34,18 @@ public struct TileRenderer: Sendable {
             all.reserveCapacity(stored.reduce(0) { $0 + $1.geometry.positionCount })
             for f in stored { all.append(contentsOf: f.geometry.positions) }
             try store.toLonLat.withTransformer { try $0.transform(&all) }
-            var mvt = MVTLayer(name: layer.name, extent: UInt32(extent))
+            var mvt = MVTLayer(name: layer.name, extent: UInt32(extent), keys: layer.attributes.map(\.key))
+            let types = layer.attributes.map(\.type)
             var offset = 0
             for f in stored {
                 let n = f.geometry.positionCount
                 let lonLat = f.geometry.replacingPositions(Array(all[offset..<(offset + n)]))
                 offset += n
                 guard let g = projection.geometry(lonLat) else { continue }
-                mvt.add(id: UInt64(f.fid), properties: Self.properties(f, layer), geometry: g)
+                var values = [TileValue?]()
+                values.reserveCapacity(types.count)
+                for i in 0..<types.count { values.append(Self.value(f.values[i], types[i])) }
+                mvt.add(id: UInt64(f.fid), values: values, geometry: g)
             }
             out.append(mvt)
         }
@@ -70,18 +74,15 @@ public struct TileRenderer: Sendable {
                 SELECT \(layer.selectColumns()) FROM "\(layer.spatialIndexTable)" r JOIN "\(layer.name)" t ON t.fid = r.pkid
                 WHERE r.xmin <= ? AND r.xmax >= ? AND r.ymin <= ? AND r.ymax >= ? ORDER BY t.fid
                 """
-            let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: [box.maxX, box.minX, box.maxY, box.minY])
+            let statement = try db.cachedStatement(sql: sql)
+            let rows = try Row.fetchCursor(statement, arguments: [box.maxX, box.minX, box.maxY, box.minY])
             var out = [StoredFeature]()
-            while let row = try rows.next() { out.append(try layer.decode(row)) }
+            while let row = try rows.next() { out.append(try layer.decodeCurrentRow(of: statement, row)) }
             return out
         }
     }
 
-    /// Attributes as the layer file types them; the tile carries exactly the layer's attributes.
-    static func properties(_ f: StoredFeature, _ layer: LayerDefinition) -> [(String, TileValue?)] {
-        layer.attributes.enumerated().map { i, a in (a.key, value(f.values[i], a.type)) }
-    }
-
+    /// An attribute as the layer file types it; the tile carries exactly the layer's attributes.
     static func value(_ v: DatabaseValue, _ type: AttributeType) -> TileValue? {
         switch (v.storage, type) {
         case (.null, _), (.blob, _): nil

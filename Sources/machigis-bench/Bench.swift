@@ -9,7 +9,7 @@ import MachiSewer
 @main
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "machigis-bench", subcommands: [Generate.self, Nearest.self, Hotspots.self, IngestOnly.self])
+        commandName: "machigis-bench", subcommands: [Generate.self, Nearest.self, Hotspots.self, IngestOnly.self, TileTiming.self])
 }
 
 /// A street grid of pipes (both directions, ~35 m blocks) around Settsu, written as

@@ -7,14 +7,27 @@ import MachiCore
 import MachiGeometry
 import MachiServer
 import MachiTestSupport
+import Synchronization
 import Testing
 
 /// The whole server router (with authentication) on a test store, driven in process.
 func withApp(_ env: TestEnvironment, _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    let app = Application(responder: try responder(env))
+    try await app.test(.router, body)
+}
+
+/// One router per store: building one runs schema migrations behind a pool barrier, which
+/// waits for every reader; many of those in parallel tests on two cores starve GRDB's
+/// Dispatch queues, so each store's router is built once and shared.
+private let responders = Mutex<[String: RouterResponder<MachiRequestContext>]>([:])
+
+func responder(_ env: TestEnvironment) throws -> RouterResponder<MachiRequestContext> {
+    if let r = responders.withLock({ $0[env.dir.path] }) { return r }
     var options = ServerOptions()
     options.webRoot = TestEnvironment.repoRoot.appendingPathComponent("web").path
-    let app = Application(router: try MachiServer.router(store: env.store, options: options))
-    try await app.test(.router, body)
+    let r = try MachiServer.router(store: env.store, options: options).buildResponder()
+    responders.withLock { $0[env.dir.path] = r }
+    return r
 }
 
 func json(_ r: TestResponse) throws -> [String: Any] {

@@ -8,6 +8,12 @@ public struct StoredFeature: Sendable {
     public var values: [DatabaseValue]
     public var geometry: Geometry
 
+    public init(fid: Int64, values: [DatabaseValue], geometry: Geometry) {
+        self.fid = fid
+        self.values = values
+        self.geometry = geometry
+    }
+
     public func value(_ key: String, in layer: LayerDefinition) -> DatabaseValue {
         guard let i = layer.attributes.firstIndex(where: { $0.key == key }), i < values.count else { return .null }
         return values[i]

@@ -442,7 +442,7 @@
     if (!el) return;
     el.classList.add('invalid');
     if (el.tagName !== 'DIV') el.setAttribute('aria-invalid', 'true');
-    el.scrollIntoView({ block: 'center', behavior: 'smooth' });
+    el.scrollIntoView({ block: 'center' });
     if (el.focus && el.tagName !== 'DIV') el.focus({ preventScroll: true });
   }
 
@@ -542,7 +542,7 @@
     $('case-observed').value = inputNowJST();
     clearPoint();
     app.list.stale = true; app.mapStale = true; app.hotStale = true;
-    result.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+    result.scrollIntoView({ block: 'nearest' });
   }
 
   // ---------- (2) 一覧 ----------
@@ -735,6 +735,12 @@
     return String(v);
   }
 
+  function actionLabel(action) {
+    const a = String(action || '');
+    if (ACTION_LABELS[a]) return ACTION_LABELS[a];
+    return a.startsWith('status:') ? '状態の変更' : a; // "status:in_progress"
+  }
+
   function historyHTML(h) {
     const changes = h.changes && typeof h.changes === 'object' ? Object.entries(h.changes) : [];
     const list = changes.filter(([k]) => !['version', 'updated_at'].includes(k)).map(([k, v]) => {
@@ -743,7 +749,7 @@
         `${escapeHTML(valueText(k, from))} → <strong>${escapeHTML(valueText(k, to))}</strong></li>`;
     }).join('');
     return `<li class="history-item"><div class="h-head"><time datetime="${escapeHTML(h.at || '')}">${escapeHTML(fmtJST(h.at))}</time>` +
-      ` <span class="h-action">${escapeHTML(ACTION_LABELS[h.action] || h.action || '')}</span>` +
+      ` <span class="h-action">${escapeHTML(actionLabel(h.action))}</span>` +
       ` <span class="h-user">${escapeHTML(h.user || '')}</span></div>${list ? `<ul class="h-changes">${list}</ul>` : ''}</li>`;
   }
 
@@ -827,7 +833,8 @@
 
   function ensureCasesMap() {
     if (app.casesMap || !app.config) return;
-    const { map, cityBounds } = baseMap('cases-map');
+    const { map, cityBounds } = baseMap('cases-map', { zoomSnap: 0.25 });
+    map.fitBounds(cityBounds, { animate: false, padding: [4, 4] });
     const cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50, spiderfyOnMaxZoom: true });
     cluster.addTo(map);
     app.casesMap = { map, cityBounds, cluster, ctl: null, focus: null };
@@ -880,7 +887,8 @@
 
   function ensureHotMap() {
     if (app.hot || !app.config) return;
-    const { map, cityBounds } = baseMap('hot-map');
+    const { map, cityBounds } = baseMap('hot-map', { zoomSnap: 0.25 });
+    map.fitBounds(cityBounds, { animate: false, padding: [4, 4] }); // the whole city at a glance
     const layer = L.geoJSON(null, {
       style: (f) => hotStyle(f.properties),
       onEachFeature: (f, lyr) => {
@@ -924,7 +932,6 @@
       h.max = Math.max(1, ...feats.map((f) => Number(f.properties && f.properties.count) || 0));
       h.layer.clearLayers();
       h.layer.addData(feats);
-      if (feats.length) h.map.fitBounds(h.layer.getBounds(), { maxZoom: 16, padding: [12, 12], animate: false });
       const hotCells = feats.filter((f) => f.properties && f.properties.hot);
       const total = feats.reduce((s, f) => s + (Number(f.properties && f.properties.count) || 0), 0);
       sum.textContent = `${total} 件・${feats.filter((f) => f.properties && f.properties.count > 0).length} メッシュ。` +
