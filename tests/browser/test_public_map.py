@@ -10,8 +10,8 @@ import re
 import urllib.request
 
 import pytest
+from conftest import chromium_session
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -30,25 +30,7 @@ def api_get(path):
 
 @pytest.fixture
 def driver(request):
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = "/usr/bin/chromium"
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,900", "--lang=ja"):
-        opts.add_argument(arg)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    drv = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
-    yield drv
-    rep = getattr(request.node, "rep_call", None)
-    if rep is not None and rep.failed:
-        stem = "/tmp/machigis-browser-" + re.sub(r"[^A-Za-z0-9_.-]", "_", request.node.name)
-        drv.save_screenshot(stem + ".png")
-        try:
-            with open(stem + ".console.log", "w", encoding="utf-8") as f:
-                for entry in drv.get_log("browser"):
-                    f.write(f"{entry.get('level')} {entry.get('message')}\n")
-        except Exception:  # logs are a bonus; never hide the real failure
-            pass
-        print(f"screenshot saved to {stem}.png")
-    drv.quit()
+    yield from chromium_session(request, window=(1280, 900))
 
 
 def wait(drv, timeout=WAIT_S):
