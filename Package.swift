@@ -46,14 +46,19 @@ let package = Package(
             name: "MachiTiles", dependencies: ["MachiCore", "MachiGeometry", "CZlib", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         .target(
+            name: "MachiHTTP",
+            dependencies: ["MachiCore", "MachiGeometry", .product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: strict),
+        .target(
             name: "MachiOGC",
             dependencies: [
-                "MachiCore", "MachiGeometry", "MachiTiles", .product(name: "GRDB", package: "GRDB.swift"),
+                "MachiCore", "MachiGeometry", "MachiTiles", "MachiHTTP", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict),
         .target(
-            name: "MachiParking", dependencies: ["MachiCore", "MachiGeometry", "MachiFormats", .product(name: "GRDB", package: "GRDB.swift")],
+            name: "MachiParking",
+            dependencies: ["MachiCore", "MachiGeometry", "MachiFormats", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         .target(
             name: "MachiElections",
@@ -66,7 +71,7 @@ let package = Package(
         .target(
             name: "MachiServer",
             dependencies: [
-                "MachiCore", "MachiSewer", "MachiGeometry", "MachiElections", "MachiParking", "MachiFormats", "MachiOGC",
+                "MachiCore", "MachiSewer", "MachiGeometry", "MachiElections", "MachiParking", "MachiFormats", "MachiOGC", "MachiHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -90,7 +95,7 @@ let package = Package(
         .testTarget(
             name: "MachiElectionsTests",
             dependencies: [
-                "MachiElections", "MachiServer", "MachiCore", "MachiGeometry", "MachiFormats", "MachiTestSupport",
+                "MachiElections", "MachiServer", "MachiHTTP", "MachiCore", "MachiGeometry", "MachiFormats", "MachiTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -120,12 +125,14 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "MachiParkingTests",
-            dependencies: ["MachiParking", "MachiCore", "MachiGeometry", "MachiTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "MachiParking", "MachiCore", "MachiGeometry", "MachiTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "MachiServerTests",
             dependencies: [
-                "MachiServer", "MachiCore", "MachiSewer", "MachiParking", "MachiTestSupport",
+                "MachiServer", "MachiHTTP", "MachiCore", "MachiSewer", "MachiParking", "MachiTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict),

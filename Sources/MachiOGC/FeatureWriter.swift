@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 public import MachiCore
 import MachiGeometry
+public import MachiHTTP
 import Synchronization
 
 /// GeoJSON for OGC items: geometries in the requested CRS and its axis order, properties
@@ -33,7 +34,7 @@ public struct FeatureWriter: Sendable {
         keyIndex = layer.key.flatMap { k in layer.attributes.firstIndex { $0.key == k } }
     }
 
-    public func collection(_ page: ItemsPage, query: OGCQuery, offset: Int, limit: Int, base: String) throws -> [UInt8] {
+    public func collection(_ page: ItemsPage, query: QueryParameters, offset: Int, limit: Int, base: String) throws -> [UInt8] {
         let items = base + "/ogc/collections/\(layer.name)/items"
         func url(_ changes: [String: String?]) -> String {
             let q = query.rebuilt(replacing: changes)
@@ -74,7 +75,7 @@ public struct FeatureWriter: Sendable {
 
     public func single(_ f: StoredFeature, base: String) throws -> [UInt8] {
         let id = FeatureSource.featureId(f, layer)
-        let url = base + "/ogc/collections/\(layer.name)/items/" + OGCQuery.encode(id)
+        let url = base + "/ogc/collections/\(layer.name)/items/" + QueryParameters.encode(id)
         let links: [JSON] = [
             OGCDocuments.link(url + "?f=json", "self", "application/geo+json", "This feature"),
             OGCDocuments.link(url + "?f=html", "alternate", "text/html", "This feature as HTML"),

@@ -1,4 +1,5 @@
 public import MachiCore
+public import MachiHTTP
 
 /// The HTML encoding of Part 1 (conformance class "html"): plain pages a person can browse
 /// from the landing page to a single feature. Every value is escaped.
@@ -100,14 +101,15 @@ public enum HTMLPages {
                 """)
     }
 
-    public static func items(_ layer: LayerDefinition, page p: ItemsPage, query: OGCQuery, offset: Int, limit: Int, base: String) -> String
+    public static func items(_ layer: LayerDefinition, page p: ItemsPage, query: QueryParameters, offset: Int, limit: Int, base: String)
+        -> String
     {
         let c = base + "/ogc/collections/\(layer.name)"
         let head = "<tr><th>id</th>" + layer.attributes.map { "<th>\(escape($0.label))</th>" }.joined() + "</tr>"
         let rows = p.features.map { f in
             let id = FeatureSource.featureId(f, layer)
             let cells = f.values.map { "<td>\(escape(String.fromDatabaseValue($0) ?? $0.description.replacingNull))</td>" }.joined()
-            return "<tr><td>\(link(c + "/items/" + OGCQuery.encode(id) + "?f=html", id))</td>\(cells)</tr>"
+            return "<tr><td>\(link(c + "/items/" + QueryParameters.encode(id) + "?f=html", id))</td>\(cells)</tr>"
         }.joined()
         var nav = [String]()
         if offset > 0 {
@@ -133,7 +135,7 @@ public enum HTMLPages {
             id, base: base,
             crumbs: [
                 ("Collections", base + "/ogc/collections?f=html"), (layer.name, c + "?f=html"),
-                (id, c + "/items/" + OGCQuery.encode(id) + "?f=html"),
+                (id, c + "/items/" + QueryParameters.encode(id) + "?f=html"),
             ],
             body: "<table>\(rows)</table><h2>geometry (CRS84)</h2><pre>\(escape(geometry))</pre>")
     }

@@ -3,6 +3,7 @@ import GRDB
 public import Hummingbird
 public import MachiCore
 import MachiGeometry
+public import MachiHTTP
 
 /// The query parameters of `/collections/{id}/items`, checked and compiled into an
 /// `ItemsSelection`: paging, bbox and bbox-crs (Part 2), crs, datetime, one equality
@@ -16,7 +17,7 @@ public struct ItemsParameters: Sendable {
         "f", "bbox", "bbox-crs", "crs", "limit", "offset", "filter", "filter-lang", "filter-crs", "datetime",
     ]
 
-    public let query: OGCQuery
+    public let query: QueryParameters
     public var selection: ItemsSelection
     public var crs: OGCCRS
     public var format: OutputFormat
@@ -29,14 +30,14 @@ public struct ItemsParameters: Sendable {
     public init(_ request: Request, layer: LayerDefinition, store: Store) throws {
         let attributes = Set(Self.attributeParameters(layer).map(\.key))
         let temporal = layer.temporal != nil
-        let q = try OGCQuery(request) { ($0 != "datetime" || temporal) && (Self.standard.contains($0) || attributes.contains($0)) }
+        let q = try QueryParameters(request) { ($0 != "datetime" || temporal) && (Self.standard.contains($0) || attributes.contains($0)) }
         query = q
         format = try OutputFormat.choose(q, request)
         let supported = OGCCRS.supported(storageSRID: store.city.srid)
         func crsParameter(_ name: String) throws -> OGCCRS {
             guard let v = try q.string(name) else { return .crs84 }
             guard let crs = OGCCRS.parse(v, supported: supported) else {
-                throw OGCProblem.badParameter(
+                throw Problem.badParameter(
                     name, "unsupported CRS \(v.prefix(80)); supported: \(supported.map(\.uri).joined(separator: ", "))")
             }
             return crs
@@ -51,16 +52,16 @@ public struct ItemsParameters: Sendable {
             if bboxCRS.isGeographic {
                 let g = bboxCRS.gisBox(b)
                 guard g.minX >= -180, g.maxX <= 180, g.minY >= -90, g.maxY <= 90 else {
-                    throw OGCProblem.badParameter("bbox", "outside the range of \(bboxCRS.uri) (check the axis order)")
+                    throw Problem.badParameter("bbox", "outside the range of \(bboxCRS.uri) (check the axis order)")
                 }
             }
             do {
                 s.box = try BoxFilter(bbox: b, crs: bboxCRS, store: store)
             } catch is ProjectionError {
-                throw OGCProblem.badParameter("bbox", "cannot be transformed to the storage CRS")
+                throw Problem.badParameter("bbox", "cannot be transformed to the storage CRS")
             }
         } else if q.values["bbox-crs"] != nil {
-            throw OGCProblem.badParameter("bbox-crs", "given without bbox")
+            throw Problem.badParameter("bbox-crs", "given without bbox")
         }
 
         for a in Self.attributeParameters(layer) {
@@ -72,14 +73,14 @@ public struct ItemsParameters: Sendable {
         }
         if let text = try q.string("filter", maxLength: CQL2Lexer.maxLength) {
             if let lang = try q.string("filter-lang"), lang != "cql2-text" {
-                throw OGCProblem.badParameter("filter-lang", "\"\(lang.prefix(40))\" is not supported; use cql2-text")
+                throw Problem.badParameter("filter-lang", "\"\(lang.prefix(40))\" is not supported; use cql2-text")
             }
             let filterCRS = try crsParameter("filter-crs")
             let compiler = CQL2Compiler(layer: layer, srid: store.city.srid) { try filterCRS.toStorage($0, store: store) }
             s.conditions.append(try compiler.compile(try CQL2Parser.parse(text)))
         } else {
             for name in ["filter-lang", "filter-crs"] where q.values[name] != nil {
-                throw OGCProblem.badParameter(name, "given without filter")
+                throw Problem.badParameter(name, "given without filter")
             }
         }
         selection = s
@@ -87,7 +88,7 @@ public struct ItemsParameters: Sendable {
 
     /// A `name=value` parameter as the attribute's type.
     static func typed(_ v: String, _ a: AttributeDefinition) throws -> DatabaseValue {
-        func bad(_ what: String) -> OGCProblem { .badParameter(a.key, "\"\(v.prefix(40))\" is not \(what)") }
+        func bad(_ what: String) -> Problem { .badParameter(a.key, "\"\(v.prefix(40))\" is not \(what)") }
         switch a.type {
         case .text: return v.databaseValue
         case .integer:
@@ -115,7 +116,7 @@ public struct ItemsParameters: Sendable {
     /// end. A date alone means that whole day in Japan time.
     static func datetime(_ v: String, _ a: AttributeDefinition) throws -> SQLFragment {
         let column = "t.\"\(a.key)\""
-        func bad() -> OGCProblem {
+        func bad() -> Problem {
             .badParameter(
                 "datetime", "\"\(v.prefix(60))\" is not an RFC 3339 date-time, a date, or an interval start/end with .. for an open end")
         }
@@ -153,7 +154,7 @@ public struct ItemsParameters: Sendable {
             }
             // A date as the end stands for that whole day, up to (not including) the next.
             if let from, let to, to.0 == to.1 ? from.0 > to.1 : from.0 >= to.1 {
-                throw OGCProblem.badParameter("datetime", "the interval ends before it starts")
+                throw Problem.badParameter("datetime", "the interval ends before it starts")
             }
             return SQLFragment("(" + sql.joined(separator: " AND ") + ")", args)
         default:

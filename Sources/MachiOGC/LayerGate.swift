@@ -1,4 +1,5 @@
 public import MachiCore
+import MachiHTTP
 
 /// Applies each layer's `access` rule to a caller. Anonymous callers get the same 404 for
 /// a staff layer as for a name that does not exist, so they cannot learn which staff layers
@@ -14,12 +15,12 @@ public struct LayerGate: Sendable {
 
     public func layer(_ name: String, for user: StaffUser?, noun: String = "collection") throws -> LayerDefinition {
         guard let layer = catalog[name], layer.access.isPublic || user != nil else {
-            throw OGCProblem.notFound("no \(noun) \(name.prefix(80))")
+            throw Problem.notFound("no \(noun) \(name.prefix(80))")
         }
         guard layer.access.allows(user) else {
             var roles = ""
             if case .roles(let names) = layer.access { roles = names.joined(separator: " or ") }
-            throw OGCProblem(.forbidden, "Forbidden", detail: "\(noun) \(name) needs the role \(roles)")
+            throw Problem(.forbidden, "Forbidden", detail: "\(noun) \(name) needs the role \(roles)")
         }
         return layer
     }

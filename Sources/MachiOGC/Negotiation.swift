@@ -1,13 +1,14 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import MachiHTTP
 
 /// Response format by `f=` first, then the Accept header: browsers get HTML, GIS clients
 /// (which ask for JSON or send `*/*`) get JSON.
 public enum OutputFormat: String, Sendable {
     case json, html
 
-    static func choose(_ query: OGCQuery, _ request: Request) throws -> OutputFormat {
+    static func choose(_ query: QueryParameters, _ request: Request) throws -> OutputFormat {
         if let f = try query.oneOf("f", ["json", "html", "geojson"]) { return f == "html" ? .html : .json }
         guard let accept = request.headers[.accept] else { return .json }
         var html = 0.0

@@ -3,6 +3,7 @@ import HTTPTypes
 public import Hummingbird
 public import MachiCore
 import MachiGeometry
+import MachiHTTP
 
 /// OGC API – Features under `/ogc` for every layer of the catalogue the caller may read.
 public struct OGCRoutes: Sendable {
@@ -20,40 +21,36 @@ public struct OGCRoutes: Sendable {
 
     /// - Parameter user: who is calling, as the authentication middleware put it in the context.
     public func register<Context: RequestContext>(on router: Router<Context>, user: @escaping @Sendable (Context) -> StaffUser?) {
-        router.get("ogc") { request, _ in try OGCProblem.answering { try landing(request) } }
-        router.get("ogc/conformance") { request, _ in try OGCProblem.answering { try conformance(request) } }
-        router.get("ogc/api") { request, context in try OGCProblem.answering { try api(request, user(context)) } }
-        router.get("ogc/collections") { request, context in try OGCProblem.answering { try collections(request, user(context)) } }
+        router.get("ogc") { request, _ in try landing(request) }
+        router.get("ogc/conformance") { request, _ in try conformance(request) }
+        router.get("ogc/api") { request, context in try api(request, user(context)) }
+        router.get("ogc/collections") { request, context in try collections(request, user(context)) }
         router.get("ogc/collections/{collectionId}") { request, context in
-            try OGCProblem.answering { try collection(request, try layer(context, user(context))) }
+            try collection(request, try layer(context, user(context)))
         }
         router.get("ogc/collections/{collectionId}/items") { request, context in
-            try OGCProblem.answering { try items(request, try layer(context, user(context))) }
+            try items(request, try layer(context, user(context)))
         }
         router.get("ogc/collections/{collectionId}/items/{featureId}") { request, context in
-            try OGCProblem.answering {
-                let l = try layer(context, user(context))
-                let id = try Self.pathParameter(context, "featureId")
-                return try item(request, l, id)
-            }
+            let l = try layer(context, user(context))
+            let id = try Self.pathParameter(context, "featureId")
+            return try item(request, l, id)
         }
         router.get("ogc/collections/{collectionId}/queryables") { request, context in
-            try OGCProblem.answering { try queryables(request, try layer(context, user(context))) }
+            try queryables(request, try layer(context, user(context)))
         }
         router.get("ogc/collections/{collectionId}/schema") { request, context in
-            try OGCProblem.answering {
-                let l = try layer(context, user(context))
-                _ = try OGCQuery(request, allowed: Self.only(["f"]))
-                return Self.json(
-                    documents.featureSchema(l, base: request.baseURL).text, type: "application/schema+json", restricted: !l.access.isPublic)
-            }
+            let l = try layer(context, user(context))
+            _ = try QueryParameters(request, allowed: Self.only(["f"]))
+            return Self.json(
+                documents.featureSchema(l, base: request.baseURL).text, type: "application/schema+json", restricted: !l.access.isPublic)
         }
     }
 
     /// Path segments arrive percent-encoded (feature ids may be Japanese).
     static func pathParameter<Context: RequestContext>(_ context: Context, _ name: String) throws -> String {
         let raw = try context.parameters.require(name)
-        guard let s = raw.removingPercentEncoding else { throw OGCProblem.badParameter(name, "bad percent-encoding") }
+        guard let s = raw.removingPercentEncoding else { throw Problem.badParameter(name, "bad percent-encoding") }
         return s
     }
 
@@ -64,20 +61,20 @@ public struct OGCRoutes: Sendable {
     static func only(_ names: Set<String>) -> (String) -> Bool { { names.contains($0) } }
 
     func landing(_ request: Request) throws -> Response {
-        let q = try OGCQuery(request, allowed: Self.only(["f"]))
+        let q = try QueryParameters(request, allowed: Self.only(["f"]))
         let base = request.baseURL
         if try OutputFormat.choose(q, request) == .html { return Self.html(HTMLPages.landing(documents, base: base)) }
         return Self.json(documents.landing(base: base).text)
     }
 
     func conformance(_ request: Request) throws -> Response {
-        let q = try OGCQuery(request, allowed: Self.only(["f"]))
+        let q = try QueryParameters(request, allowed: Self.only(["f"]))
         if try OutputFormat.choose(q, request) == .html { return Self.html(HTMLPages.conformance(base: request.baseURL)) }
         return Self.json(documents.conformanceDocument(base: request.baseURL).text)
     }
 
     func api(_ request: Request, _ user: StaffUser?) throws -> Response {
-        let q = try OGCQuery(request, allowed: Self.only(["f"]))
+        let q = try QueryParameters(request, allowed: Self.only(["f"]))
         let layers = gate.visible(to: user)
         if try OutputFormat.choose(q, request) == .html { return Self.html(HTMLPages.api(layers, base: request.baseURL)) }
         let doc = OpenAPIDocument(store: store, layers: layers).document(base: request.baseURL)
@@ -85,7 +82,7 @@ public struct OGCRoutes: Sendable {
     }
 
     func collections(_ request: Request, _ user: StaffUser?) throws -> Response {
-        let q = try OGCQuery(request, allowed: Self.only(["f"]))
+        let q = try QueryParameters(request, allowed: Self.only(["f"]))
         let layers = gate.visible(to: user)
         let restricted = layers.contains { !$0.access.isPublic }
         if try OutputFormat.choose(q, request) == .html {
@@ -95,7 +92,7 @@ public struct OGCRoutes: Sendable {
     }
 
     func collection(_ request: Request, _ layer: LayerDefinition) throws -> Response {
-        let q = try OGCQuery(request, allowed: Self.only(["f"]))
+        let q = try QueryParameters(request, allowed: Self.only(["f"]))
         let doc = try documents.collection(layer, base: request.baseURL)
         let restricted = !layer.access.isPublic
         if try OutputFormat.choose(q, request) == .html {
@@ -122,18 +119,18 @@ public struct OGCRoutes: Sendable {
     }
 
     func item(_ request: Request, _ layer: LayerDefinition, _ id: String) throws -> Response {
-        let q = try OGCQuery(request, allowed: Self.only(["f", "crs"]))
+        let q = try QueryParameters(request, allowed: Self.only(["f", "crs"]))
         let supported = OGCCRS.supported(storageSRID: store.city.srid)
         var crs = OGCCRS.crs84
         if let v = try q.string("crs") {
             guard let c = OGCCRS.parse(v, supported: supported) else {
-                throw OGCProblem.badParameter(
+                throw Problem.badParameter(
                     "crs", "unsupported CRS \(v.prefix(80)); supported: \(supported.map(\.uri).joined(separator: ", "))")
             }
             crs = c
         }
         guard id.count <= 200, let f = try features.item(layer, id: id) else {
-            throw OGCProblem.notFound("no feature \(id.prefix(80)) in collection \(layer.name)")
+            throw Problem.notFound("no feature \(id.prefix(80)) in collection \(layer.name)")
         }
         let restricted = !layer.access.isPublic
         if try OutputFormat.choose(q, request) == .html {
@@ -146,7 +143,7 @@ public struct OGCRoutes: Sendable {
     }
 
     func queryables(_ request: Request, _ layer: LayerDefinition) throws -> Response {
-        let q = try OGCQuery(request, allowed: Self.only(["f"]))
+        let q = try QueryParameters(request, allowed: Self.only(["f"]))
         let doc = documents.queryables(layer, base: request.baseURL).text
         if try OutputFormat.choose(q, request) == .html {
             return Self.html(

@@ -3,6 +3,7 @@ import GRDB
 import HTTPTypes
 public import Hummingbird
 public import MachiCore
+import MachiHTTP
 import MachiTiles
 
 /// Mapbox vector tiles of any layers the caller may read, `/tiles/{layers}/{z}/{x}/{y}.mvt`
@@ -32,10 +33,10 @@ public struct TileRoutes: Sendable {
 
     public func register<Context: RequestContext>(on router: Router<Context>, user: @escaping @Sendable (Context) -> StaffUser?) {
         router.get("tiles/{layers}/{z}/{x}/{y}.mvt") { request, context in
-            try OGCProblem.answering { try tile(request, context, user(context)) }
+            try tile(request, context, user(context))
         }
         router.get("tiles/{layers}.json") { request, context in
-            try OGCProblem.answering { try tileJSON(request, context, user(context)) }
+            try tileJSON(request, context, user(context))
         }
     }
 
@@ -44,7 +45,7 @@ public struct TileRoutes: Sendable {
         var names = [String]()
         for n in raw.split(separator: ",", omittingEmptySubsequences: false).map(String.init) where !names.contains(n) { names.append(n) }
         guard !names.isEmpty, names.count <= Self.maxLayers, names.allSatisfy({ !$0.isEmpty }) else {
-            throw OGCProblem.badParameter("layers", "one to \(Self.maxLayers) layer names separated by commas")
+            throw Problem.badParameter("layers", "one to \(Self.maxLayers) layer names separated by commas")
         }
         return try names.map { try gate.layer($0, for: user, noun: "layer") }
     }
@@ -52,13 +53,13 @@ public struct TileRoutes: Sendable {
     func tile<Context: RequestContext>(_ request: Request, _ context: Context, _ user: StaffUser?) throws -> Response {
         let layers = try layers(context, user)
         func int(_ name: String) throws -> Int {
-            guard let v = Int(try context.parameters.require(name)) else { throw OGCProblem.badParameter(name, "not an integer") }
+            guard let v = Int(try context.parameters.require(name)) else { throw Problem.badParameter(name, "not an integer") }
             return v
         }
         let (z, x, y) = (try int("z"), try int("x"), try int("y"))
-        guard (0...TileID.maxZoom).contains(z) else { throw OGCProblem.badParameter("z", "\(z) is outside 0…\(TileID.maxZoom)") }
+        guard (0...TileID.maxZoom).contains(z) else { throw Problem.badParameter("z", "\(z) is outside 0…\(TileID.maxZoom)") }
         guard let tile = TileID(z: z, x: x, y: y) else {
-            throw OGCProblem.badParameter((0..<(1 << z)).contains(x) ? "y" : "x", "outside 0…\((1 << z) - 1) at zoom \(z)")
+            throw Problem.badParameter((0..<(1 << z)).contains(x) ? "y" : "x", "outside 0…\((1 << z) - 1) at zoom \(z)")
         }
         let gzip = Self.acceptsGzip(request)
         let versions = try dataVersions(layers)

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import MachiCore
 import MachiElections
+import MachiHTTP
 
 /// The election office's API under /api/elections. Published elections are public;
 /// unpublished ones exist only for the roles `election` and `admin`: the anonymous public

@@ -1,5 +1,6 @@
 public import Hummingbird
 public import MachiCore
+import MachiHTTP
 import NIOCore
 
 /// Request context of every MachiGIS route: who is calling (set by the authentication

@@ -4,6 +4,7 @@ import Hummingbird
 import MachiCore
 import MachiFormats
 import MachiGeometry
+import MachiHTTP
 import MachiParking
 
 /// Staff-only API for parking cases under /api/parking. Every route requires the
@@ -143,7 +144,7 @@ struct ParkingRoutes: Sendable {
         f.category = try p.oneOf("category", ["違法駐車", "迷惑駐車", "放置車両", "その他"])
         f.status = try p.oneOf("status", CaseStatus.allCases.map(\.rawValue))
         f.q = try p.string("q", maxLength: 100)
-        if let b = try p.bbox() { f.box = try cases.store.planeBox(lonLat: b) }
+        if let b = try p.lonLatBBox() { f.box = try cases.store.planeBox(lonLat: b) }
         return f
     }
 

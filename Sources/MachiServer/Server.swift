@@ -2,6 +2,7 @@ import Foundation
 public import Hummingbird
 public import Logging
 public import MachiCore
+import MachiHTTP
 import MachiOGC
 import MachiParking
 import MachiSewer
@@ -24,9 +25,10 @@ public struct ServerOptions: Sendable {
 public enum MachiServer {
     public static func router(store: Store, options: ServerOptions) throws -> Router<MachiRequestContext> {
         let router = Router(context: MachiRequestContext.self)
-        router.add(middleware: ProblemMiddleware())
-        // The ledger is public by law: any site may embed it.
+        // The ledger is public by law: any site may embed it. CORS goes outside the problem
+        // middleware so that errors are already problem documents when it adds its headers.
         router.add(middleware: CORSMiddleware(allowOrigin: .all, allowMethods: [.get, .head, .options]))
+        router.add(middleware: ProblemMiddleware())
         router.add(
             middleware: FileMiddleware(
                 options.leafletRoot, urlBasePath: "/vendor/leaflet", cacheControl: .init([(MediaType(type: .any), [.maxAge(86400)])])))

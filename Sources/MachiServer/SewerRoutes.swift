@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import MachiCore
 import MachiGeometry
+import MachiHTTP
 import MachiSewer
 
 /// The public, read-only sewer ledger API under /api/sewer.
@@ -38,7 +39,7 @@ struct SewerRoutes: Sendable {
         s.yearFrom = try p.int("year_from", range: 1800...2200)
         s.yearTo = try p.int("year_to", range: 1800...2200)
         if let a = s.yearFrom, let b = s.yearTo, a > b { throw Problem.badParameter("year_from", "\(a) is after year_to \(b)") }
-        s.bbox = try p.bbox()
+        s.bbox = try p.lonLatBBox()
         s.layer = try p.oneOf("layer", ["pipes", "manholes"]).flatMap(SewerLayer.init(rawValue:))
         s.limit = try p.int("limit", range: 1...SewerLedger.maxLimit) ?? 50
         s.offset = try p.int("offset", range: 0...10_000_000) ?? 0

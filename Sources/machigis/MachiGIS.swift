@@ -6,6 +6,7 @@ struct MachiGIS: AsyncParsableCommand {
         commandName: "machigis",
         abstract: "MachiGIS: integrated GIS data service (統合型GIS) on one SpatiaLite store.",
         subcommands: [
-            Serve.self, Ingest.self, InitStore.self, UserCommand.self, TokenCommand.self, ParkingCommand.self, ElectionsCommand.self, Tiles.self,
+            Serve.self, Ingest.self, InitStore.self, UserCommand.self, TokenCommand.self, ParkingCommand.self, ElectionsCommand.self,
+            Tiles.self,
         ])
 }

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import MachiCore
 import MachiElections
+import MachiHTTP
 import Testing
 
 @testable import MachiServer

@@ -113,12 +113,16 @@ import Testing
     ])
     func badParametersAreNamedIn400Problems(_ uri: String, _ parameter: String) async throws {
         try await withApp { client in
-            try await client.execute(uri: uri, method: .get) { r throws in
-                #expect(r.status == .badRequest, "\(uri)")
-                #expect(r.headers[.contentType] == "application/problem+json")
-                let body = try json(r)
-                #expect(body["parameter"] as? String == parameter, "\(uri): \(body)")
-                #expect(body["status"] as? Int == 400)
+            // A browser on another site sends Origin; the problem must survive the CORS layer.
+            for headers: HTTPFields in [[:], [.origin: "https://example.jp"]] {
+                try await client.execute(uri: uri, method: .get, headers: headers) { r throws in
+                    #expect(r.status == .badRequest, "\(uri) \(headers)")
+                    #expect(r.headers[.contentType] == "application/problem+json")
+                    let body = try json(r)
+                    #expect(body["parameter"] as? String == parameter, "\(uri): \(body)")
+                    #expect(body["status"] as? Int == 400)
+                    if headers[.origin] != nil { #expect(r.headers[.accessControlAllowOrigin] == "*") }
+                }
             }
         }
     }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import MachiCore
+import MachiHTTP
 
 /// Sets `context.user` from `Authorization: Bearer <token>` or the session cookie, and
 /// demands the CSRF token on state-changing requests that rely on the cookie (a bearer

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import MachiCore
+import MachiHTTP
 
 /// Web sign-in for staff pages: a session cookie (HttpOnly, SameSite=Strict, Secure behind
 /// HTTPS) plus a CSRF token the page sends back in a header.
