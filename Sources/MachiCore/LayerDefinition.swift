@@ -144,3 +144,19 @@ public struct LayerDefinition: Sendable, Decodable {
     /// Spatial index table SpatiaLite keeps for the geometry column.
     public var spatialIndexTable: String { "idx_\(name)_geom" }
 }
+
+extension LayerDefinition {
+    /// Changes when the layer file changes what a client receives (attributes and their
+    /// types, geometry type): part of cache validators such as tile ETags.
+    public var fingerprint: String {
+        var text = "\(name)|\(geometryType.rawValue)"
+        for a in attributes { text += "|\(a.key):\(a.type.rawValue)" }
+        // FNV-1a: stable across runs, unlike Swift's seeded Hasher.
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in text.utf8 {
+            h ^= UInt64(b)
+            h &*= 0x100_0000_01b3
+        }
+        return String(h, radix: 16)
+    }
+}

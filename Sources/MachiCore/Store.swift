@@ -1,5 +1,5 @@
 import CSpatiaLite
-public import Foundation
+import Foundation
 public import GRDB
 public import MachiGeometry
 
@@ -21,6 +21,9 @@ public final class Store: Sendable {
     public let geos = GEOSPool()
     /// The city extent in storage coordinates (the box around the projected lon/lat extent).
     public let planeExtent: BoundingBox
+    /// Random and fixed at creation: tells this store's data apart from another store's
+    /// with the same data versions (in tile ETags, which caches keep across a rebuilt store).
+    public let instanceID: String
 
     public var city: CityConfig { catalog.city }
 
@@ -51,13 +54,14 @@ public final class Store: Sendable {
         try toPlane.withTransformer { try $0.transform(&corners) }
         planeExtent = BoundingBox(covering: corners)
 
-        try initialiseSpatialMetadata()
+        try Self.initialiseSpatialMetadata(pool)
         try Self.migrator.migrate(pool)
+        instanceID = try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM machi_meta WHERE key = 'instance_id'") } ?? ""
         try syncLayerTables()
     }
 
     /// `InitSpatialMetadata` opens its own transaction, so it must run outside one.
-    private func initialiseSpatialMetadata() throws {
+    private static func initialiseSpatialMetadata(_ pool: DatabasePool) throws {
         try pool.writeWithoutTransaction { db in
             let exists = try Bool.fetchOne(db, sql: "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'spatial_ref_sys'") ?? false
             if !exists {
@@ -147,6 +151,13 @@ public final class Store: Sendable {
                     );
                     """)
         }
+        m.registerMigration("v4-instance") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE machi_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                    INSERT INTO machi_meta (key, value) VALUES ('instance_id', lower(hex(randomblob(8))));
+                    """)
+        }
         return m
     }
 
@@ -187,11 +198,28 @@ public final class Store: Sendable {
         }
     }
 
-    /// The storage-CRS box covering a lon/lat box.
+    /// The storage-CRS box covering a lon/lat box. The box is first cut to the city's
+    /// surroundings: a plane rectangular zone is only valid near its origin, so the corners
+    /// of a world-sized box project to nonsense (and matched nothing). Edges are sampled, not
+    /// just corners, because a meridian is curved in the plane.
     public func planeBox(lonLat b: BoundingBox) throws -> BoundingBox {
-        var corners = [Position(b.minX, b.minY), Position(b.maxX, b.minY), Position(b.maxX, b.maxY), Position(b.minX, b.maxY)]
-        try toPlane.withTransformer { try $0.transform(&corners) }
-        return BoundingBox(covering: corners)
+        let e = city.extent
+        let margin = 0.5
+        let c = BoundingBox(
+            minX: max(b.minX, e.minX - margin), minY: max(b.minY, e.minY - margin), maxX: min(b.maxX, e.maxX + margin),
+            maxY: min(b.maxY, e.maxY + margin))
+        // Nothing near the city: a box that no stored feature can touch.
+        guard c.minX <= c.maxX, c.minY <= c.maxY else { return BoundingBox(minX: 1, minY: 1, maxX: -1, maxY: -1) }
+        let steps = 8
+        var points = [Position]()
+        for i in 0...steps {
+            let t = Double(i) / Double(steps)
+            let x = c.minX + (c.maxX - c.minX) * t
+            let y = c.minY + (c.maxY - c.minY) * t
+            points += [Position(x, c.minY), Position(x, c.maxY), Position(c.minX, y), Position(c.maxX, y)]
+        }
+        try toPlane.withTransformer { try $0.transform(&points) }
+        return BoundingBox(covering: points)
     }
 
     public func layer(_ name: String) throws -> LayerDefinition {

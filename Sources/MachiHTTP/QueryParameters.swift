@@ -72,14 +72,19 @@ public struct QueryParameters: Sendable {
         return v
     }
 
-    /// `minX,minY,maxX,maxY` in the bbox CRS's axis order (a 6-number 3D box is refused).
+    /// `minX,minY,maxX,maxY` in the bbox CRS's axis order; a 3D box `minX,minY,minZ,maxX,maxY,maxZ`
+    /// (which OGC API Features allows) is read for its horizontal extent, as 2D data has no heights.
     public func bbox(_ name: String = "bbox") throws -> BoundingBox? {
         guard let v = try string(name) else { return nil }
         let parts = v.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard parts.count == 4, parts.allSatisfy({ $0?.isFinite == true }) else {
-            throw Problem.badParameter(name, "expected four numbers: lower corner, upper corner (2D)")
+        guard parts.count == 4 || parts.count == 6, parts.allSatisfy({ $0?.isFinite == true }) else {
+            throw Problem.badParameter(name, "expected four numbers (lower corner, upper corner) or six with heights")
         }
-        let b = BoundingBox(minX: parts[0]!, minY: parts[1]!, maxX: parts[2]!, maxY: parts[3]!)
+        let n = parts.map { $0! }
+        let b =
+            n.count == 4
+            ? BoundingBox(minX: n[0], minY: n[1], maxX: n[2], maxY: n[3]) : BoundingBox(minX: n[0], minY: n[1], maxX: n[3], maxY: n[4])
+        if n.count == 6, n[2] > n[5] { throw Problem.badParameter(name, "the lower height exceeds the upper height") }
         guard b.minX <= b.maxX, b.minY <= b.maxY else { throw Problem.badParameter(name, "the lower corner exceeds the upper corner") }
         return b
     }

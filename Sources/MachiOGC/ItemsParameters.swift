@@ -29,8 +29,9 @@ public struct ItemsParameters: Sendable {
 
     public init(_ request: Request, layer: LayerDefinition, store: Store) throws {
         let attributes = Set(Self.attributeParameters(layer).map(\.key))
-        let temporal = layer.temporal != nil
-        let q = try QueryParameters(request) { ($0 != "datetime" || temporal) && (Self.standard.contains($0) || attributes.contains($0)) }
+        // `datetime` is a core parameter of every collection; one without time ignores it
+        // (all its features are timeless), as Part 1 allows.
+        let q = try QueryParameters(request) { Self.standard.contains($0) || attributes.contains($0) }
         query = q
         format = try OutputFormat.choose(q, request)
         let supported = OGCCRS.supported(storageSRID: store.city.srid)

@@ -25,8 +25,11 @@ final class MatchCache: Sendable {
     /// Id lists longer than this are not kept (8 bytes each): only their count is.
     static let maxIds = 250_000
     static let maxEntries = 512
+    /// Ids kept across all entries (8 MB): without this bound, clients varying a bbox over
+    /// a large layer could make 512 × 250,000 ids, a gigabyte.
+    static let maxTotalIds = 1_000_000
 
-    private let state = Mutex<(entries: [Key: Entry], order: [Key])>(([:], []))
+    private let state = Mutex<(entries: [Key: Entry], order: [Key], ids: Int)>(([:], [], 0))
 
     func get(_ key: Key) -> Entry? {
         state.withLock { $0.entries[key] }
@@ -37,10 +40,27 @@ final class MatchCache: Sendable {
         if case .ids(let ids) = entry, ids.count > Self.maxIds { entry = .count(ids.count) }
         let kept = entry
         state.withLock { s in
-            if s.entries.updateValue(kept, forKey: key) == nil { s.order.append(key) }
-            while s.order.count > Self.maxEntries {
-                s.entries[s.order.removeFirst()] = nil
+            if let old = s.entries.updateValue(kept, forKey: key) {
+                s.ids -= old.idCount
+            } else {
+                s.order.append(key)
+            }
+            s.ids += kept.idCount
+            // Oldest first, but never the entry just put.
+            while s.order.count > Self.maxEntries || (s.ids > Self.maxTotalIds && s.order.count > 1) {
+                let oldest = s.order.removeFirst()
+                s.ids -= s.entries.removeValue(forKey: oldest)?.idCount ?? 0
             }
         }
+    }
+
+    /// Ids currently kept, for tests.
+    var idsKept: Int { state.withLock { $0.ids } }
+}
+
+extension MatchCache.Entry {
+    var idCount: Int {
+        if case .ids(let ids) = self { return ids.count }
+        return 0
     }
 }

@@ -29,7 +29,6 @@ public struct OGCDocuments: Sendable {
         "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
         "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
         "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
-        "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
     ]
 
     static let openAPIType = "application/vnd.oai.openapi+json;version=3.0"

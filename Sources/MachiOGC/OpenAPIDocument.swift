@@ -210,8 +210,9 @@ public struct OpenAPIDocument: Sendable {
                     "schema": ["type": "string"],
                 ],
                 "bbox": queryParameter(
-                    "bbox", "lower corner, upper corner (2D) in bbox-crs axis order; features intersecting it",
-                    ["type": "array", "minItems": 4, "maxItems": 4, "items": ["type": "number"]], style: true),
+                    "bbox",
+                    "lower corner, upper corner in bbox-crs axis order (4 numbers, or 6 with heights, which are ignored); features intersecting it",
+                    ["type": "array", "minItems": 4, "maxItems": 6, "items": ["type": "number"]], style: true),
                 "bbox-crs": queryParameter("bbox-crs", "CRS of bbox", crsSchema),
                 "crs": queryParameter("crs", "CRS of the response geometries", crsSchema),
                 "limit": queryParameter(

@@ -9,9 +9,10 @@ import MachiTiles
 /// Mapbox vector tiles of any layers the caller may read, `/tiles/{layers}/{z}/{x}/{y}.mvt`
 /// (comma-separated layers share one tile), and TileJSON 3.0 at `/tiles/{layers}.json`.
 ///
-/// A tile's ETag is its layers' data versions plus its address, so it is known before
-/// rendering: a matching `If-None-Match` costs one small query and no rendering, and any
-/// import into one of the layers changes the ETag of its tiles.
+/// A tile's ETag is the store's instance id, its layers' data versions and layer-file
+/// fingerprints plus its address, so it is known before rendering: a matching
+/// `If-None-Match` costs one small query and no rendering; any import into one of the
+/// layers, a changed layer file or a rebuilt store changes the ETag of its tiles.
 public struct TileRoutes: Sendable {
     public let store: Store
     let gate: LayerGate
@@ -64,7 +65,7 @@ public struct TileRoutes: Sendable {
         let gzip = Self.acceptsGzip(request)
         let versions = try dataVersions(layers)
         let etag =
-            "\"mvt1-" + layers.map { "\($0.name).\(versions[$0.name] ?? 0)" }.joined(separator: "-")
+            "\"mvt2-\(store.instanceID)-" + layers.map { "\($0.name).\(versions[$0.name] ?? 0).\($0.fingerprint)" }.joined(separator: "-")
             + "-\(z)-\(x)-\(y)\(gzip ? "-gz" : "")\""
         let restricted = layers.contains { !$0.access.isPublic }
         var headers: HTTPFields = [.eTag: etag, .cacheControl: restricted ? "private, max-age=60" : "public, max-age=60"]

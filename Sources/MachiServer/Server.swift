@@ -24,10 +24,13 @@ public struct ServerOptions: Sendable {
 /// Builds the HTTP application: public sewer API, web pages, health check.
 public enum MachiServer {
     public static func router(store: Store, options: ServerOptions) throws -> Router<MachiRequestContext> {
-        let router = Router(context: MachiRequestContext.self)
+        // HTTP/1.1 (and OGC API Core) require HEAD wherever GET works.
+        let router = Router(context: MachiRequestContext.self, options: .autoGenerateHeadEndpoints)
         // The ledger is public by law: any site may embed it. CORS goes outside the problem
         // middleware so that errors are already problem documents when it adds its headers.
         router.add(middleware: CORSMiddleware(allowOrigin: .all, allowMethods: [.get, .head, .options]))
+        // Scripts on other sites may read the cache validators, the CRS and paging headers too.
+        router.add(middleware: ExposeHeadersMiddleware(["ETag", "Content-Crs", "Link", "Retry-After"]))
         router.add(middleware: ProblemMiddleware())
         router.add(
             middleware: FileMiddleware(

@@ -27,15 +27,18 @@ public struct TileProjection: Sendable {
     }
 
     /// nil when nothing of the geometry is left in the tile.
-    public func geometry(_ lonLat: Geometry) -> TileGeometry? {
+    /// - Parameter geos: clips polygons that cross the tile's edge with GEOS, which keeps
+    ///   them valid (a hole cut by the edge becomes a notch in the exterior); without it each
+    ///   ring is clipped on its own, which is only right when holes stay inside.
+    public func geometry(_ lonLat: Geometry, geos: GEOSContext? = nil) -> TileGeometry? {
         let g: TileGeometry
         switch lonLat {
         case .point(let p): g = points([p])
         case .multiPoint(let ps): g = points(ps)
         case .lineString(let l): g = .lines(line(l))
         case .multiLineString(let ls): g = .lines(ls.flatMap(line))
-        case .polygon(let rings): g = .polygons(polygon(rings).map { [$0] } ?? [])
-        case .multiPolygon(let polys): g = .polygons(polys.compactMap(polygon))
+        case .polygon(let rings): g = .polygons(polygons(rings, geos))
+        case .multiPolygon(let polys): g = .polygons(polys.flatMap { polygons($0, geos) })
         }
         return g.isEmpty ? nil : g
     }
@@ -53,13 +56,41 @@ public struct TileProjection: Sendable {
         }
     }
 
-    func polygon(_ rings: [[Position]]) -> [[TilePoint]]? {
-        guard let exterior = rings.first, let outer = ring(exterior, exterior: true) else { return nil }
-        return [outer] + rings.dropFirst().compactMap { ring($0, exterior: false) }
+    /// The tile polygons of one source polygon: none, one, or several when the tile's edge
+    /// cuts it apart.
+    func polygons(_ rings: [[Position]], _ geos: GEOSContext?) -> [[[TilePoint]]] {
+        let projected = rings.map { $0.map(project) }
+        let inside = projected.allSatisfy { $0.allSatisfy(clipBox.contains) }
+        if !inside, let geos {
+            let b = clipBox
+            let box = Geometry.polygon([
+                [
+                    Position(b.minX, b.minY), Position(b.maxX, b.minY), Position(b.maxX, b.maxY), Position(b.minX, b.maxY),
+                    Position(b.minX, b.minY),
+                ]
+            ])
+            do {
+                let parts: [[[Position]]]
+                switch try geos.intersection(.polygon(projected), box) {
+                case .polygon(let p): parts = [p]
+                case .multiPolygon(let ps): parts = ps
+                default: parts = []  // nothing of it in the tile
+                }
+                return parts.compactMap { tilePolygon($0, clip: false) }
+            } catch {
+                // An invalid source polygon can make the overlay fail: clip ring by ring.
+            }
+        }
+        return tilePolygon(projected, clip: !inside).map { [$0] } ?? []
     }
 
-    func ring(_ ps: [Position], exterior: Bool) -> [TilePoint]? {
-        let clipped = Clipping.ring(ps.map(project), to: clipBox)
+    func tilePolygon(_ rings: [[Position]], clip: Bool) -> [[TilePoint]]? {
+        guard let exterior = rings.first, let outer = ring(exterior, exterior: true, clip: clip) else { return nil }
+        return [outer] + rings.dropFirst().compactMap { ring($0, exterior: false, clip: clip) }
+    }
+
+    func ring(_ projected: [Position], exterior: Bool, clip: Bool) -> [TilePoint]? {
+        let clipped = clip ? Clipping.ring(projected, to: clipBox) : projected
         guard !clipped.isEmpty else { return nil }
         var r = Self.dedupe(Simplify.douglasPeucker(clipped, tolerance: tolerance).map(round))
         guard r.count >= 4, r.first == r.last else { return nil }

@@ -22,6 +22,10 @@ public struct TileRenderer: Sendable {
     }
 
     public func render(_ layers: [LayerDefinition], tile: TileID) throws -> Rendered {
+        try store.geos.with { try render(layers, tile: tile, geos: $0) }
+    }
+
+    func render(_ layers: [LayerDefinition], tile: TileID, geos: GEOSContext) throws -> Rendered {
         let box = try planeBox(tile)
         let projection = TileProjection(tile: tile, extent: extent, buffer: buffer)
         var out = [MVTLayer]()
@@ -41,7 +45,7 @@ public struct TileRenderer: Sendable {
                 let n = f.geometry.positionCount
                 let lonLat = f.geometry.replacingPositions(Array(all[offset..<(offset + n)]))
                 offset += n
-                guard let g = projection.geometry(lonLat) else { continue }
+                guard let g = projection.geometry(lonLat, geos: geos) else { continue }
                 var values = [TileValue?]()
                 values.reserveCapacity(types.count)
                 for i in 0..<types.count { values.append(Self.value(f.values[i], types[i])) }

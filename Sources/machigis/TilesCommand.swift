@@ -35,6 +35,9 @@ struct TilesExport: ParsableCommand {
     @Option(help: "Also write this MBTiles file (gzip-compressed tiles, TMS rows).")
     var mbtiles: String?
 
+    @Flag(help: "Allow staff-only layers (for an internal server only: static tiles have no access control).")
+    var includeStaffLayers = false
+
     @Option(help: "URL the folder will be published at, for the tile URLs in tilejson.json (default: relative {z}/{x}/{y}.mvt).")
     var baseURL: String?
 
@@ -49,7 +52,19 @@ struct TilesExport: ParsableCommand {
         let s = try Store(path: db, catalog: try LayerCatalog.load(directory: layerDir))
         let names = layers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !names.isEmpty else { throw ValidationError("--layers names no layer") }
-        var options = TileExportOptions(layers: try names.map { try s.layer($0) }, minZoom: minzoom, maxZoom: maxzoom)
+        let chosen = try names.map { try s.layer($0) }
+        // A static pyramid is meant for any web server or CDN, where nobody checks a role:
+        // staff data (parking cases with plates) must not end up there by a typo.
+        let staff = chosen.filter { !$0.access.isPublic }.map(\.name)
+        if !staff.isEmpty {
+            guard includeStaffLayers else {
+                throw ValidationError(
+                    "\(staff.joined(separator: ", ")) \(staff.count == 1 ? "is" : "are") staff-only; static tiles have no access control. "
+                        + "Pass --include-staff-layers only for a folder served behind staff authentication.")
+            }
+            log("warning: exporting staff-only layers \(staff.joined(separator: ", ")); do not publish \(out) openly")
+        }
+        var options = TileExportOptions(layers: chosen, minZoom: minzoom, maxZoom: maxzoom)
         options.directory = out
         options.mbtiles = mbtiles
         options.baseURL = baseURL

@@ -237,6 +237,78 @@ import Testing
         #expect(try env.count("sewer_pipes") == 1)
     }
 
+    /// A replace that would leave the layer empty is far likelier a wrong file than a wish.
+    @Test(arguments: ["empty", "no features", "all rejected"])
+    func aReplaceThatLoadsNothingLeavesTheLayerAlone(_ what: String) throws {
+        let env = try TestEnvironment()
+        defer { env.cleanup() }
+        let first = try env.write("a.geojson", FixtureJSON.collection([FixtureJSON.pipe("S-1", coords: line(0))]))
+        #expect(try Importer(store: env.store).run(layer: "sewer_pipes", path: first).committed)
+        var options = ImportOptions()
+        let path: String
+        switch what {
+        case "empty": path = try env.write("e.geojson", "")
+        case "no features": path = try env.write("e.geojson", FixtureJSON.collection([]))
+        default:
+            options.skipInvalid = true
+            path = try env.write("e.geojson", FixtureJSON.collection([FixtureJSON.pipe("S-2", system: "?", coords: line(0.001))]))
+        }
+        let r = try Importer(store: env.store).run(layer: "sewer_pipes", path: path, options: options)
+        #expect(!r.committed && r.emptyRefused)
+        #expect(r.summary.contains("would have emptied the layer"))
+        #expect(try env.count("sewer_pipes") == 1)
+    }
+
+    /// A file with fewer columns (a shapefile export, a partial survey) must not blank the rest.
+    @Test func upsertChangesOnlyTheColumnsTheFileHas() throws {
+        let env = try TestEnvironment()
+        defer { env.cleanup() }
+        let first = try env.write(
+            "a.geojson",
+            FixtureJSON.collection([
+                FixtureJSON.pipe("S-1", coords: line(0), extra: #","slope_permille":3.5,"upstream_mh":"SM-1","treatment_area":"中央""#)
+            ]))
+        #expect(try Importer(store: env.store).run(layer: "sewer_pipes", path: first).committed)
+        let second = try env.write(
+            "b.geojson",
+            FixtureJSON.collection([FixtureJSON.pipe("S-1", system: "合流", coords: line(0), extra: #","upstream_mh":null"#)]))
+        var options = ImportOptions()
+        options.mode = .upsert
+        #expect(try Importer(store: env.store).run(layer: "sewer_pipes", path: second, options: options).committed)
+        try env.store.pool.read { db throws in
+            let row = try #require(try Row.fetchOne(db, sql: "SELECT * FROM sewer_pipes WHERE pipe_no = 'S-1'"))
+            #expect(row["system"] == "合流")
+            #expect(row["slope_permille"] == 3.5)
+            #expect(row["treatment_area"] == "中央")
+            #expect((row["upstream_mh"] as String?) == nil, "a column present but empty is cleared")
+        }
+    }
+
+    /// DBF field names are cut at 10 bytes by every shapefile writer.
+    @Test func columnNamesCutToTenBytesFindTheirAttribute() throws {
+        let env = try TestEnvironment()
+        defer { env.cleanup() }
+        let path = try env.write(
+            "a.geojson",
+            FixtureJSON.collection([FixtureJSON.pipe("S-1", coords: line(0), extra: #","slope_perm":4.5,"treatment_":"北部""#)]))
+        let r = try Importer(store: env.store).run(layer: "sewer_pipes", path: path)
+        #expect(r.committed && r.unknownColumns.isEmpty, "\(r.unknownColumns)")
+        try env.store.pool.read { db throws in
+            #expect(try Double.fetchOne(db, sql: "SELECT slope_permille FROM sewer_pipes") == 4.5)
+            #expect(try String.fetchOne(db, sql: "SELECT treatment_area FROM sewer_pipes") == "北部")
+        }
+    }
+
+    @Test func textWithANulIsRefusedNotCut() throws {
+        let env = try TestEnvironment()
+        defer { env.cleanup() }
+        let path = try env.write(
+            "a.geojson", FixtureJSON.collection([FixtureJSON.pipe("S-1", coords: line(0), extra: #","treatment_area":"A\u0000B""#)]))
+        let r = try Importer(store: env.store).run(layer: "sewer_pipes", path: path)
+        #expect(!r.committed)
+        #expect(r.issues.map(\.description) == ["feature 0, field \"treatment_area\": contains a NUL character (U+0000)"])
+    }
+
     func writePipeShapefile(at path: String, pipes: [(String, String)]) throws {
         try writeTestPipeShapefile(at: path, pipes: pipes, around: center)
     }

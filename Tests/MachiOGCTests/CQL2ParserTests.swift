@@ -154,4 +154,12 @@ import Testing
         #expect(throws: CQL2Error.self) { try CQL2Parser.parse(nots) }
         #expect(throws: CQL2Error.self) { try CQL2Parser.parse(String(repeating: "a", count: 30_000)) }
     }
+
+    /// A literal that overflows a double would compare against infinity and silently match.
+    @Test func numbersMustBeFinite() {
+        #expect {
+            try CQL2Parser.parse("diameter_mm = 1e999")
+        } throws: { ($0 as? CQL2Error)?.position == 15 }
+        #expect(throws: Never.self) { try CQL2Parser.parse("diameter_mm = 1e300") }
+    }
 }

@@ -105,7 +105,7 @@ import Testing
         ("/ogc/collections/sewer_pipes/items?colour=red", "colour"),
         ("/ogc/collections/sewer_pipes/items?limit=1&limit=2", "limit"),
         ("/ogc/collections/sewer_pipes/items?filter=x&filter-lang=cql2-json", "filter-lang"),
-        ("/ogc/collections/sewer_pipes/items?datetime=2024-01-01", "datetime"),
+        ("/ogc/collections/sewer_pipes/items?bbox=135.5,34.7,9,135.6,34.8,0", "bbox"),
         ("/ogc/collections/sewer_pipes/items?f=xml", "f"),
         ("/ogc/collections/sewer_pipes/items/G-00001?crs=EPSG:1", "crs"),
         ("/ogc?bbox=1,2,3,4", "bbox"),
@@ -117,6 +117,26 @@ import Testing
             #expect(r.status == .badRequest, "\(uri)")
             #expect(r.headers[.contentType] == "application/problem+json")
             #expect(try json(r)["parameter"] as? String == parameter, "\(uri)")
+        }
+    }
+
+    /// Core parameters every collection takes: a 3D bbox is read for its 2D extent and
+    /// `datetime` on a timeless collection filters nothing.
+    @Test func threeDimensionalBBoxAndDatetimeOnATimelessCollection() async throws {
+        let env = try TestEnvironment.withSampleLedger()
+        try await withApp(env) { client in
+            func matched(_ q: String) async throws -> Int? {
+                let r = try await client.get("/ogc/collections/sewer_pipes/items?limit=1&\(q)")
+                #expect(r.status == .ok, "\(q): \(String(buffer: r.body).prefix(200))")
+                return try json(r)["numberMatched"] as? Int
+            }
+            let flat = try await matched("bbox=135.56,34.77,135.57,34.78")
+            #expect((flat ?? 0) > 0)
+            #expect(try await matched("bbox=135.56,34.77,-10,135.57,34.78,50") == flat)
+            #expect(try await matched("datetime=2024-01-01") == (try await matched("")))
+            let head = try await client.execute(uri: "/ogc/collections/sewer_pipes/items?limit=1", method: .head, headers: [:], body: nil)
+            #expect(head.status == .ok)
+            #expect(head.body.readableBytes == 0)
         }
     }
 

@@ -38,6 +38,7 @@ import Testing
                 #expect(r.status == .ok)
                 #expect(r.headers[.contentType] == "application/geo+json")
                 #expect(r.headers[.accessControlAllowOrigin] == "*")
+                #expect(r.headers[.accessControlExposeHeaders]?.contains("ETag") == true)
                 let body = try json(r)
                 #expect(body["type"] as? String == "FeatureCollection")
                 #expect(body["numberReturned"] as? Int == 3)

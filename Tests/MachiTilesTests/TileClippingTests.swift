@@ -80,6 +80,26 @@ import Testing
         #expect(polys[0][0].contains(TilePoint(410, 410)) || polys[0][0].contains(TilePoint(409, 410)))
     }
 
+    /// A hole cut by the tile edge must become a notch in the exterior: clipped ring by
+    /// ring, hole and exterior would share an edge along the cut, which is invalid.
+    @Test func holeCrossingTheTileEdgeStaysAValidPolygon() throws {
+        let (tile, at) = tileAndCorner()
+        // The hole straddles the right edge (x = 1), well beyond the 64-unit buffer.
+        let outer = [at(0.2, 0.2), at(1.5, 0.2), at(1.5, 0.8), at(0.2, 0.8), at(0.2, 0.2)]
+        let hole = [at(0.8, 0.4), at(0.8, 0.6), at(1.3, 0.6), at(1.3, 0.4), at(0.8, 0.4)]
+        let geos = GEOSContext()
+        let g = try #require(TileProjection(tile: tile).geometry(.polygon([outer, hole]), geos: geos))
+        guard case .polygons(let polys) = g else { Issue.record("not polygons"); return }
+        #expect(polys.count == 1)
+        #expect(polys[0].count == 1, "the hole opens onto the cut: one ring with a notch, no separate hole")
+        let asGeometry = Geometry.polygon(polys[0].map { $0.map { Position(Double($0.x), Double($0.y)) } })
+        #expect(try geos.invalidityReason(asGeometry) == nil)
+        // Exterior area: the clipped rectangle minus the hole's part inside the buffered tile.
+        let area = Double(TileGeometry.doubleSignedArea(polys[0][0])) / 2
+        let expected = (4160 - 0.2 * 4096) * (0.6 * 4096) - (4160 - 0.8 * 4096) * (0.2 * 4096)
+        #expect(abs(area - expected) / expected < 0.001, "\(area) vs \(expected)")
+    }
+
     @Test func multiPolygonKeepsEveryPartInsideAndDropsPartsOutside() throws {
         let (tile, at) = tileAndCorner()
         let inside = [at(0.1, 0.1), at(0.3, 0.1), at(0.3, 0.3), at(0.1, 0.1)]

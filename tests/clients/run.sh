@@ -26,6 +26,12 @@ tools/load-samples.sh "$bin" "$db" 2>"$tmp/load.log" || { cat "$tmp/load.log"; e
 token=$("$bin" token create douro1 --db "$db" 2>/dev/null)
 "$bin" tiles export --db "$db" --layers sewer_pipes,manholes --minzoom 14 --maxzoom 16 --out "$tmp/tiles" \
   --mbtiles "$tmp/tiles.mbtiles" 2>"$tmp/export.log" || { cat "$tmp/export.log"; exit 1; }
+# Static tiles have no access control: a staff layer must be refused unless asked for.
+if "$bin" tiles export --db "$db" --layers parking_incidents --minzoom 14 --maxzoom 14 --out "$tmp/staff-tiles" 2>"$tmp/staff.log"; then
+  echo "tiles export wrote the staff-only parking layer without --include-staff-layers"; exit 1
+fi
+grep -q "staff-only" "$tmp/staff.log" || { echo "no clear refusal:"; cat "$tmp/staff.log"; exit 1; }
+[ ! -e "$tmp/staff-tiles" ] || { echo "refused export still wrote $tmp/staff-tiles"; exit 1; }
 "$bin" serve --db "$db" --port "$port" >"$tmp/server.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done

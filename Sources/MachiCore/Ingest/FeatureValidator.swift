@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import GRDB
 public import MachiFormats
 public import MachiGeometry
@@ -12,6 +12,8 @@ public typealias ValidationIssue = FormatError
 /// geometry in the storage CRS.
 public struct ValidFeature: Sendable {
     public var values: [DatabaseValue]
+    /// Which attributes the source had a column for (even empty): an upsert changes only those.
+    public var supplied: [Bool]
     public var geometry: Geometry
     public var key: String?
 }
@@ -63,6 +65,13 @@ public final class FeatureValidator: @unchecked Sendable {
         for (source, target) in layer.importAliases {
             if let i = layer.attributes.firstIndex(where: { $0.key == target }) { columnMap[source] = i }
         }
+        // DBF field names hold at most 10 bytes, so a shapefile written by QGIS or ogr2ogr
+        // carries `ground_ele` for `ground_elev_m`: accept the cut name when it is unambiguous.
+        var cut: [String: [Int]] = [:]
+        for (i, a) in layer.attributes.enumerated() where a.key.utf8.count > 10 {
+            cut[String(decoding: a.key.utf8.prefix(10), as: UTF8.self), default: []].append(i)
+        }
+        for (name, indices) in cut where indices.count == 1 && columnMap[name] == nil { columnMap[name] = indices[0] }
     }
 
     /// Validates one feature, returning every issue found (not only the first).
@@ -70,12 +79,14 @@ public final class FeatureValidator: @unchecked Sendable {
         var issues = [ValidationIssue]()
         var values = [DatabaseValue](repeating: .null, count: layer.attributes.count)
         var present = [Bool](repeating: false, count: layer.attributes.count)
+        var supplied = present
         for (k, v) in f.properties {
             guard let i = columnMap[k] ?? columnMap[k.trimmingCharacters(in: .whitespaces)] else {
                 unknownColumns.insert(k)
                 continue
             }
             let a = layer.attributes[i]
+            supplied[i] = true
             switch Self.convert(v, to: a) {
             case .success(let dbv):
                 values[i] = dbv
@@ -93,13 +104,14 @@ public final class FeatureValidator: @unchecked Sendable {
         if let i = computedLength, !present[i], let g = geometry {
             values[i] = ((g.planarLength * 100).rounded() / 100).databaseValue
             present[i] = true
+            supplied[i] = true
         }
         for (i, a) in layer.attributes.enumerated() where a.required && !present[i] {
             issues.append(ValidationIssue(f.location, field: a.key, "required \(a.label) is missing"))
         }
         guard issues.isEmpty, let geometry else { return .invalid(issues) }
         let key = keyIndex.flatMap { String.fromDatabaseValue(values[$0]) }
-        return .valid(ValidFeature(values: values, geometry: geometry, key: key))
+        return .valid(ValidFeature(values: values, supplied: supplied, geometry: geometry, key: key))
     }
 
     func checkGeometry(_ f: SourceFeature) -> Result<Geometry, ValidationIssue> {
@@ -184,6 +196,9 @@ public final class FeatureValidator: @unchecked Sendable {
         switch a.type {
         case .text:
             if let max = a.maxLength, text.count > max { return .failure("longer than \(max) characters") }
+            // SQLite's C string interfaces (and every client reading the data back) would cut
+            // the text at a NUL, silently storing less than was sent.
+            if text.utf8.contains(0) { return .failure("contains a NUL character (U+0000)") }
             if let values = a.values, !values.contains(text) {
                 return .failure("\"\(text)\" is not one of \(values.joined(separator: " / "))")
             }

@@ -50,10 +50,17 @@ public struct ImportReport: Sendable {
     public var issues: [ValidationIssue] = []
     public var issueCount = 0
     public var committed = false
+    /// A replace that would have left the layer empty, refused.
+    public var emptyRefused = false
     public var unknownColumns: [String] = []
 
     public var summary: String {
-        let outcome = committed ? "loaded" : "nothing loaded (database unchanged)"
+        let outcome =
+            committed
+            ? "loaded"
+            : emptyRefused
+                ? "nothing loaded: no valid feature in the file, and a replace would have emptied the layer (database unchanged)"
+                : "nothing loaded (database unchanged)"
         return String(
             format: "%@: read %d, loaded %d, rejected %d, %.2f s — %@", layer, read, committed ? loaded : 0, rejected, seconds, outcome)
     }
@@ -136,10 +143,20 @@ public struct Importer: Sendable {
                     suspended += try Self.suspendRowTriggers(db, layer: layer)
                     try db.execute(sql: "DELETE FROM \"\(name)\"")
                 }
-                let insert = try db.makeStatement(sql: Self.insertSQL(layer, mode: options.mode))
-                // Marks the statement's arguments as bound: rows are bound through `bind` below.
-                insert.setUncheckedArguments(StatementArguments())
-                var keys = Set<String>()
+                // One statement per set of columns the source supplies: an upsert must leave
+                // the attributes a file does not have (e.g. a shapefile with fewer fields) as
+                // they are, not blank them. Replace and append insert every column.
+                var statements: [[Bool]: Statement] = [:]
+                let allColumns = [Bool](repeating: true, count: layer.attributes.count)
+                func statement(_ supplied: [Bool]) throws -> Statement {
+                    let columns = options.mode == .upsert ? supplied : allColumns
+                    if let s = statements[columns] { return s }
+                    let s = try db.makeStatement(sql: Self.insertSQL(layer, mode: options.mode, columns: columns))
+                    // Marks the statement's arguments as bound: rows are bound through `bind` below.
+                    s.setUncheckedArguments(StatementArguments())
+                    statements[columns] = s
+                    return s
+                }
                 var boxes = [RTreeBulkLoad.Entry]()
                 var lastTick = 0
                 let pipeline = ValidationPipeline(source: source, validator: validator, srid: srid)
@@ -157,13 +174,8 @@ public struct Importer: Sendable {
                             report.rejected += 1
                             issues.forEach(record)
                         case .valid(let valid, let blob, let location):
-                            if let key = valid.key, !keys.insert(key).inserted {
-                                report.rejected += 1
-                                record(
-                                    ValidationIssue(location, field: layer.key, "duplicate key \"\(key)\" (appears earlier in the file)"))
-                                continue
-                            }
-                            Self.bind(insert, valid.values, blob: blob)
+                            let insert = try statement(valid.supplied)
+                            Self.bind(insert, valid.values, only: options.mode == .upsert ? valid.supplied : nil, blob: blob)
                             do {
                                 try insert.execute()
                                 report.loaded += 1
@@ -185,6 +197,12 @@ public struct Importer: Sendable {
                 progress?(source.totalBytes, source.totalBytes, report.read)
                 let ok = fatal == nil && (report.rejected == 0 || options.skipInvalid)
                 guard ok else { return .rollback }
+                // An empty file (or one whose every feature was skipped) would leave a replaced
+                // layer empty: far more likely a wrong file than an intended wipe.
+                if report.loaded == 0 && options.mode == .replace {
+                    report.emptyRefused = true
+                    return .rollback
+                }
                 if !suspended.isEmpty {
                     try RTreeBulkLoad.load(db, table: layer.spatialIndexTable, entries: boxes)
                     for sql in suspended { try db.execute(sql: sql) }
@@ -215,21 +233,25 @@ public struct Importer: Sendable {
 
     /// Binds a row straight through SQLite's C API: building GRDB `StatementArguments` for
     /// every row cost as much as the insert itself. `execute()` then steps with these bindings.
-    static func bind(_ statement: Statement, _ values: [DatabaseValue], blob: [UInt8]) {
+    /// - Parameter only: bind just these attributes, in order (the upsert's supplied columns).
+    static func bind(_ statement: Statement, _ values: [DatabaseValue], only: [Bool]? = nil, blob: [UInt8]) {
         let s = statement.sqliteStatement
         sqlite3_reset(s)
         sqlite3_clear_bindings(s)
-        for (i, v) in values.enumerated() {
-            let index = Int32(i + 1)
+        var index: Int32 = 0
+        for (i, v) in values.enumerated() where only?[i] ?? true {
+            index += 1
             switch v.storage {
             case .null: break
             case .int64(let n): sqlite3_bind_int64(s, index, n)
             case .double(let d): sqlite3_bind_double(s, index, d)
-            case .string(let text): sqlite3_bind_text(s, index, text, -1, sqliteTransient)
+            case .string(var text):
+                // With an explicit byte length, text with an embedded NUL is stored whole.
+                text.withUTF8 { _ = sqlite3_bind_text(s, index, $0.baseAddress, Int32($0.count), sqliteTransient) }
             case .blob(let data): data.withUnsafeBytes { _ = sqlite3_bind_blob(s, index, $0.baseAddress, Int32($0.count), sqliteTransient) }
             }
         }
-        blob.withUnsafeBytes { _ = sqlite3_bind_blob(s, Int32(values.count + 1), $0.baseAddress, Int32($0.count), sqliteTransient) }
+        blob.withUnsafeBytes { _ = sqlite3_bind_blob(s, index + 1, $0.baseAddress, Int32($0.count), sqliteTransient) }
     }
 
     static func suspendIndexes(_ db: Database, layer: LayerDefinition) throws -> [String] {
@@ -259,8 +281,9 @@ public struct Importer: Sendable {
         return rows.map { $0["sql"] }
     }
 
-    public static func insertSQL(_ layer: LayerDefinition, mode: ImportMode) -> String {
-        let cols = layer.attributes.map { "\"\($0.key)\"" } + ["geom"]
+    /// - Parameter columns: which attributes to write (all when nil); the geometry always.
+    public static func insertSQL(_ layer: LayerDefinition, mode: ImportMode, columns: [Bool]? = nil) -> String {
+        let cols = layer.attributes.indices.filter { columns?[$0] ?? true }.map { "\"\(layer.attributes[$0].key)\"" } + ["geom"]
         let marks = Array(repeating: "?", count: cols.count).joined(separator: ", ")
         var sql = "INSERT INTO \"\(layer.name)\" (\(cols.joined(separator: ", "))) VALUES (\(marks))"
         if mode == .upsert, let key = layer.key {

@@ -40,12 +40,22 @@ final class ValidationPipeline: @unchecked Sendable {
     private func produce(_ source: any FeatureSource, _ validator: FeatureValidator, srid: Int32) {
         var items = [Item]()
         items.reserveCapacity(batchSize)
+        // Keys seen in the file so far; checked here rather than by the inserting thread,
+        // which is the busier of the two.
+        var keys = Set<String>()
         var stop = false
         while !stop {
             do {
                 guard let feature = try source.next() else { break }
                 switch validator.validate(feature) {
-                case .valid(let v): items.append(.valid(v, blob: SpatiaLiteBlob.encode(v.geometry, srid: srid), location: feature.location))
+                case .valid(let v):
+                    if let key = v.key, !keys.insert(key).inserted {
+                        let issue = ValidationIssue(
+                            feature.location, field: validator.layer.key, "duplicate key \"\(key)\" (appears earlier in the file)")
+                        items.append(.invalid([issue]))
+                    } else {
+                        items.append(.valid(v, blob: SpatiaLiteBlob.encode(v.geometry, srid: srid), location: feature.location))
+                    }
                 case .invalid(let issues): items.append(.invalid(issues))
                 }
             } catch {

@@ -149,7 +149,7 @@ struct CQL2Lexer {
                     }
                 }
                 let t = String(text)
-                guard Double(t) != nil else { throw CQL2Error("\"\(t)\" is not a number", at: pos) }
+                guard let d = Double(t), d.isFinite else { throw CQL2Error("\"\(t)\" is not a finite number", at: pos) }
                 if i < s.count, isWordStart(s[i]) { throw CQL2Error("unexpected character \"\(s[i])\" after a number", at: i + 1) }
                 out.append(.init(kind: .number(t), position: pos))
             } else if isWordStart(c) {
