@@ -36,7 +36,10 @@ public struct QueryParameters: Sendable {
     }
 
     static func decode(_ s: Substring) -> String? {
-        s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+        // Most values (numbers, codes) have nothing to decode; Foundation's decoding showed
+        // up at 5 % of a nearest-pipe request in a profile.
+        if !s.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) { return String(s) }
+        return s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 
     public func string(_ name: String, maxLength: Int = 200) throws -> String? {

@@ -35,7 +35,7 @@ public enum MachiServer {
         router.add(
             middleware: FileMiddleware(
                 options.leafletRoot, urlBasePath: "/vendor/leaflet", cacheControl: .init([(MediaType(type: .any), [.maxAge(86400)])])))
-        router.add(middleware: FileMiddleware(options.webRoot, searchForIndexHtml: true))
+        router.add(middleware: StaticFiles(options.webRoot))
         let accounts = Accounts(store: store)
         router.add(middleware: AuthMiddleware(accounts: accounts))
         AuthRoutes(accounts: accounts).register(on: router)

@@ -55,6 +55,23 @@ import Testing
         }
     }
 
+    /// A bbox far larger than the plane zone (a "whole world" default in many clients) must
+    /// still match the city's features, and one on the other side of the world none.
+    @Test func worldSizedAndFarAwayBBoxes() async throws {
+        try await withApp { client in
+            func matched(_ q: String) async throws -> Int? {
+                try await client.execute(uri: "/api/sewer/search?layer=pipes&limit=1\(q)", method: .get) { r throws in
+                    #expect(r.status == .ok, "\(q)")
+                    return try json(r)["numberMatched"] as? Int
+                }
+            }
+            let all = try #require(try await matched(""))
+            #expect(all > 2000)
+            #expect(try await matched("&bbox=-180,-90,180,90") == all)
+            #expect(try await matched("&bbox=-80,-40,-60,-20") == 0)
+        }
+    }
+
     @Test func nearestIsSortedByDistanceInMetres() async throws {
         try await withApp { client in
             try await client.execute(uri: "/api/sewer/nearest?lon=135.566&lat=34.776&k=5", method: .get) { r throws in

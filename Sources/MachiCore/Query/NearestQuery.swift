@@ -46,9 +46,9 @@ public struct NearestQuery: Sendable {
             let winners = found.prefix(k)
             guard !winners.isEmpty else { return [] }
             let marks = Array(repeating: "?", count: winners.count).joined(separator: ",")
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT \(layer.selectColumns()) FROM \"\(layer.name)\" t WHERE t.fid IN (\(marks))",
-                arguments: StatementArguments(winners.map(\.fid)))
+            // Cached per k: preparing (and GRDB's authorizer) cost more than running it.
+            let select = try db.cachedStatement(sql: "SELECT \(layer.selectColumns()) FROM \"\(layer.name)\" t WHERE t.fid IN (\(marks))")
+            let rows = try Row.fetchAll(select, arguments: StatementArguments(winners.map(\.fid)))
             var byFid = [Int64: StoredFeature]()
             for r in rows {
                 let f = try layer.decode(r)
