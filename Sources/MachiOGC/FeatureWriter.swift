@@ -52,7 +52,9 @@ public struct FeatureWriter: Sendable {
         if offset > 0 {
             links.append(
                 OGCDocuments.link(
-                    url(["offset": String(max(0, offset - limit)), "f": "json"]), "prev", "application/geo+json", "Previous page"))
+                    // Past the end, "previous" is the last page that has features.
+                    url(["offset": String(max(0, min(offset, page.numberMatched) - limit)), "f": "json"]), "prev", "application/geo+json",
+                    "Previous page"))
         }
         var out = JSONByteWriter(capacity: 1024 + page.features.count * 600)
         out.raw("{\"type\":\"FeatureCollection\",\"numberMatched\":")

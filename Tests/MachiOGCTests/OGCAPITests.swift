@@ -89,6 +89,11 @@ import Testing
             let last = try json(try await client.get("/ogc/collections/sewer_pipes/items?limit=10000&offset=\(total - 3)"))
             #expect(last["numberReturned"] as? Int == 3)
             #expect((last["links"] as? [[String: String]])?.contains { $0["rel"] == "next" } == false)
+            // Past the end, "prev" leads back to the last page with features.
+            let beyond = try json(try await client.get("/ogc/collections/sewer_pipes/items?limit=10&offset=\(total + 500)"))
+            #expect(beyond["numberReturned"] as? Int == 0)
+            let back = try #require((beyond["links"] as? [[String: String]])?.first { $0["rel"] == "prev" }?["href"])
+            #expect(back.contains("offset=\(total - 10)&") || back.hasSuffix("offset=\(total - 10)"), "\(back)")
         }
     }
 
