@@ -4,6 +4,7 @@
 # Writes bench/out/results-elections.md. BENCH_BIN overrides the binary folder (.build/release).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 OUT=bench/out
 mkdir -p "$OUT"
 BIN=${BENCH_BIN:-.build/release}
@@ -35,10 +36,8 @@ summary=$(tail -1 "$OUT/build-districts.log")
 "$BIN/machigis" elections add bench --name ベンチマーク選挙 --date 2025-07-20 --db "$db" 2>/dev/null
 "$BIN/machigis" elections import-turnout bench "$src/turnout.csv" --db "$db" 2>/dev/null
 "$BIN/machigis" elections publish bench --db "$db" 2>/dev/null
-"$BIN/machigis" serve --db "$db" --port "$PORT" >"$OUT/serve-elections.log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+start_server "$BIN/machigis" "$PORT" "$OUT/serve-elections.log" --db "$db"
+trap stop_server EXIT
 url="http://127.0.0.1:$PORT/api/elections/bench/turnout.geojson"
 bytes=$(curl -fs "$url?method=jenks" | wc -c)
 # Sequential requests, one at a time: the latency a person clicking in the page sees.
@@ -50,10 +49,9 @@ latency() {
 q=$(latency "$url?method=quantile")
 j=$(latency "$url?method=jenks&classes=7")
 wrk -t2 -c8 -d10s --latency "$url?method=jenks" >"$OUT/wrk-elections.txt" 2>&1
-kill $pid; wait $pid 2>/dev/null || true
+stop_server
 trap - EXIT
-rps=$(awk '/Requests\/sec/ {print $2}' "$OUT/wrk-elections.txt")
-w50=$(awk '$1=="50%" {print $2}' "$OUT/wrk-elections.txt"); w99=$(awk '$1=="99%" {print $2}' "$OUT/wrk-elections.txt")
+wrk_summary "$OUT/wrk-elections.txt"
 {
   echo "## Elections (issue 4)"
   echo

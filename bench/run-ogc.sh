@@ -5,6 +5,7 @@
 # Writes bench/out/results-ogc.md. Sizes: BENCH_SIZES (default "10000 100000 1000000").
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 SIZES=${BENCH_SIZES:-"10000 100000 1000000"}
 OUT=bench/out
 mkdir -p "$OUT"
@@ -79,9 +80,7 @@ for n in $SIZES; do
     read -r z x y < <(sed -E 's/.*tile=([0-9]+)\/([0-9]+)\/([0-9]+).*/\1 \2 \3/' <<<"$t14")
     pg14=$(postgis_tile "$z" "$x" "$y" 50)
   fi
-  "$BIN/machigis" serve --db "$db" --layers bench/layers --port "$PORT" >"$OUT/serve-ogc-$n.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+  start_server "$BIN/machigis" "$PORT" "$OUT/serve-ogc-$n.log" --db "$db" --layers bench/layers
   # Mean page size over a few sample boxes, so the request rate can be read against the work per request.
   mean=$(SPREAD=$spread PORT=$PORT python3 - <<'PY'
 import json, os, random, urllib.request
@@ -98,10 +97,8 @@ PY
 )
   SPREAD_M=$spread wrk -t2 -c32 -d5s -s bench/ogc_items.lua "http://127.0.0.1:$PORT" >/dev/null 2>&1 || true
   SPREAD_M=$spread wrk -t2 -c32 -d20s --latency -s bench/ogc_items.lua "http://127.0.0.1:$PORT" >"$OUT/wrk-ogc-$n.txt" 2>&1
-  kill $pid; wait $pid 2>/dev/null || true
-  rps=$(awk '/Requests\/sec/ {print $2}' "$OUT/wrk-ogc-$n.txt")
-  w50=$(awk '$1=="50%" {print $2}' "$OUT/wrk-ogc-$n.txt"); w99=$(awk '$1=="99%" {print $2}' "$OUT/wrk-ogc-$n.txt")
-  errs=$(grep -E "Non-2xx|Socket errors" "$OUT/wrk-ogc-$n.txt" | tr '\n' ' ' || true)
+  stop_server
+  wrk_summary "$OUT/wrk-ogc-$n.txt"
   echo "| $n | $rps $errs | $w50 / $w99 | $mean | $(fmt "$t16") | $pg16 | $(fmt "$t14") | $pg14 |" >>"$res"
   echo "done $n: items $rps req/s; z16 $t16 (PostGIS $pg16); z14 $t14 (PostGIS $pg14)" >&2
   [ "${BENCH_KEEP:-0}" = 1 ] || rm -f "$db"*

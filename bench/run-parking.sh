@@ -2,6 +2,7 @@
 # Parking benchmarks: acknowledged durable POSTs/s with 32 connections, and hotspots for 100k cases.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 OUT=bench/out
 mkdir -p "$OUT"
 BIN=.build/release
@@ -10,13 +11,11 @@ db="$OUT/parking.sqlite"; rm -f "$db"*
 "$BIN/machigis" init --db "$db" 2>/dev/null
 "$BIN/machigis" user add bench --role road_traffic --db "$db" >/dev/null 2>&1
 TOKEN=$("$BIN/machigis" token create bench --db "$db" 2>/dev/null)
-"$BIN/machigis" serve --db "$db" --port "$PORT" >"$OUT/serve-parking.log" 2>&1 &
-pid=$!
-for i in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+start_server "$BIN/machigis" "$PORT" "$OUT/serve-parking.log" --db "$db"
 TOKEN=$TOKEN wrk -t2 -c32 -d20s --latency -s bench/parking_post.lua "http://127.0.0.1:$PORT" >"$OUT/wrk-parking.txt" 2>&1
-kill $pid; wait $pid 2>/dev/null || true
-rps=$(awk '/Requests\/sec/ {print $2}' "$OUT/wrk-parking.txt")
-p50=$(awk '$1=="50%" {print $2}' "$OUT/wrk-parking.txt"); p99=$(awk '$1=="99%" {print $2}' "$OUT/wrk-parking.txt")
+stop_server
+wrk_summary "$OUT/wrk-parking.txt"
+p50=$w50; p99=$w99
 non2xx=$(awk '/Non-2xx/ {print $4}' "$OUT/wrk-parking.txt"); non2xx=${non2xx:-0}
 total=$(awk '/requests in/ {print $1}' "$OUT/wrk-parking.txt")
 stored=$(sqlite3 "$db" "SELECT count(*) FROM parking_incidents")

@@ -3,6 +3,7 @@
 # Writes bench/out/results-sewer.md and assembles BENCHMARKS.md. Sizes: BENCH_SIZES (default "10000 100000 1000000").
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 SIZES=${BENCH_SIZES:-"10000 100000 1000000"}
 OUT=bench/out
 mkdir -p "$OUT"
@@ -32,15 +33,11 @@ for n in $SIZES; do
   rm -f "$ogr"
   near=$("$BIN/machigis-bench" nearest --db "$db" --layers bench/layers --queries 20000 --spread "$spread")
   p50=$(sed -E 's/.*p50_ms=([0-9.]+).*/\1/' <<<"$near"); p99=$(sed -E 's/.*p99_ms=([0-9.]+).*/\1/' <<<"$near")
-  "$BIN/machigis" serve --db "$db" --layers bench/layers --port "$PORT" >"$OUT/serve-$n.log" 2>&1 &
-  pid=$!
-  for i in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+  start_server "$BIN/machigis" "$PORT" "$OUT/serve-$n.log" --db "$db" --layers bench/layers
   SPREAD_M=$spread wrk -t2 -c32 -d5s -s bench/nearest.lua "http://127.0.0.1:$PORT" >/dev/null 2>&1 || true
   SPREAD_M=$spread wrk -t2 -c32 -d20s --latency -s bench/nearest.lua "http://127.0.0.1:$PORT" >"$OUT/wrk-$n.txt" 2>&1
-  kill $pid; wait $pid 2>/dev/null || true
-  rps=$(awk '/Requests\/sec/ {print $2}' "$OUT/wrk-$n.txt")
-  w50=$(awk '$1=="50%" {print $2}' "$OUT/wrk-$n.txt"); w99=$(awk '$1=="99%" {print $2}' "$OUT/wrk-$n.txt")
-  errs=$(grep -E "Non-2xx|Socket errors" "$OUT/wrk-$n.txt" | tr '\n' ' ' || true)
+  stop_server
+  wrk_summary "$OUT/wrk-$n.txt"
   fps=$(python3 -c "print(round($n/$t_ing))"); ofps=$(python3 -c "print(round($n/$t_ogr))")
   ratio=$(python3 -c "print(f'{$t_ogr/$t_ing:.2f}×')")
   echo "| $n | $fps (${t_ing} s) | $((rss_ing/1024)) MB | $ofps (${t_ogr} s) | $((rss_ogr/1024)) MB | $ratio | ${p50} / ${p99} ms | $rps $errs | $w50 / $w99 |" >>"$res"
