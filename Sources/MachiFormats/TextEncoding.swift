@@ -222,4 +222,49 @@ public final class TextEncoder {
             throw .unencodable(Character(scalar), encoding, characterOffset: text[..<index].count)
         }
     }
+
+    /// 〓 (GETA MARK), the substitution mark of Japanese typesetting, which CP932 has (0x81AC).
+    public static let substitutionMark: Character = "\u{3013}"
+
+    /// Like `encode(_:)`, but a character the encoding has no code for becomes `replacement`
+    /// instead of failing the whole text: for exports, where one emoji in a note must not
+    /// cost the reader every other row. The whole character is replaced (an emoji with a skin
+    /// tone or a flag is one mark, not several). Throws only when `replacement` itself is
+    /// unencodable.
+    public func encode(_ text: String, substituting replacement: Character) throws(TextConversionError) -> (
+        bytes: [UInt8], substitutions: Int
+    ) {
+        guard let converter else { return (Array(text.utf8), 0) }
+        let mark = try encode(String(replacement))
+        var out = [UInt8]()
+        var substitutions = 0
+        var rest = Substring(text)
+        while !rest.isEmpty {
+            let utf8 = Array(rest.utf8)
+            if utf8.allSatisfy({ $0 < 0x80 }) {
+                out += utf8
+                break
+            }
+            switch utf8.withUnsafeBufferPointer({ converter.convert($0, expansion: 1) }) {
+            case .success(let bytes):
+                out += bytes
+                rest = rest[rest.endIndex...]
+            case .failure(.invalid(let offset)):
+                let bad = rest.utf8.index(rest.utf8.startIndex, offsetBy: offset)
+                // Back up to the start of the character holding the bad scalar, so that a
+                // combining mark does not leave its base letter half-encoded.
+                var start = rest.startIndex
+                var next = rest.index(after: start)
+                while next <= bad {
+                    start = next
+                    next = rest.index(after: start)
+                }
+                out += try encode(String(rest[..<start]))
+                out += mark
+                substitutions += 1
+                rest = rest[next...]
+            }
+        }
+        return (out, substitutions)
+    }
 }

@@ -33,10 +33,17 @@ extension ParkingCases {
         }
     }
 
+    public struct CSVExport: Sendable {
+        public var bytes: [UInt8]
+        /// Characters the encoding lacks (emoji in notes, U+FFFD …), each written as 〓.
+        public var substitutions: Int
+    }
+
     /// CSV for spreadsheet users: Japanese column labels, lon/lat last. UTF-8 starts with a
-    /// BOM so Excel opens it as UTF-8; CP932 is for older tools. The plate is left out
-    /// unless `includePlate`.
-    public func exportCSV(filter: CaseFilter, includePlate: Bool, encoding: TextEncoding) throws -> [UInt8] {
+    /// BOM so Excel opens it as UTF-8; CP932 is for older tools, and a character it lacks
+    /// becomes 〓 rather than failing the export: staff type free text on phones, and one
+    /// emoji must not withhold every other case. The plate is left out unless `includePlate`.
+    public func exportCSV(filter: CaseFilter, includePlate: Bool, encoding: TextEncoding) throws -> CSVExport {
         let features = try all(filter: filter)
         let columns = layer.attributes.enumerated().filter { includePlate || $0.element.key != "plate" }
         var text = (columns.map { Self.csvField($0.element.label) } + ["経度", "緯度"]).joined(separator: ",") + "\r\n"
@@ -53,13 +60,10 @@ extension ParkingCases {
             }
         }
         switch encoding {
-        case .utf8: return [0xEF, 0xBB, 0xBF] + Array(text.utf8)
+        case .utf8: return CSVExport(bytes: [0xEF, 0xBB, 0xBF] + Array(text.utf8), substitutions: 0)
         case .cp932:
-            do {
-                return try TextEncoder(.cp932).encode(text)
-            } catch {
-                throw QueryParameterError("encoding", "a case contains text that CP932 cannot represent (\(error)); use UTF-8")
-            }
+            let (bytes, substitutions) = try TextEncoder(.cp932).encode(text, substituting: TextEncoder.substitutionMark)
+            return CSVExport(bytes: bytes, substitutions: substitutions)
         }
     }
 

@@ -24,7 +24,9 @@ public struct HotspotResult: Sendable {
 }
 
 public struct CaseFilter: Sendable {
+    /// Earliest `observed_at`, inclusive.
     public var from: String?
+    /// End of the period, exclusive (a whole day `D` is `to` = the start of `D + 1`).
     public var to: String?
     public var category: String?
     public var status: String?

@@ -14,6 +14,9 @@ public enum ParkingError: Error, Sendable, Equatable {
 }
 
 /// Workflow of a case: open → in_progress → resolved, or closed as duplicate / not_actionable.
+/// in_progress → open is allowed too: staff hand a case back to the queue when they took it
+/// by mistake or cannot go after all, and the history keeps who did. The closed states are
+/// final.
 public enum CaseStatus: String, Sendable, CaseIterable {
     case open
     case inProgress = "in_progress"
@@ -64,12 +67,17 @@ public struct ParkingCases: Sendable {
     public static let clockSkew: TimeInterval = 5 * 60
     public static let duplicateRadius = 30.0
     public static let duplicateWindow: TimeInterval = 7 * 86400
-    /// Fields the server owns: ignored on create, refused on update.
-    static let serverFields: Set<String> = ["id", "reported_at", "status", "created_by", "updated_at", "version", "duplicate_of"]
+    /// Fields the server sets on every write. Ignored on input, so a client may send back
+    /// the Feature it read (with its `history`) with a few properties changed.
+    static let serverSet: Set<String> = ["id", "reported_at", "created_by", "updated_at", "version", "history"]
+    /// A new case is always open: the workflow fields are the server's on create.
+    static let ignoredOnCreate = serverSet.union(["status", "duplicate_of"])
     static let editable: Set<String> = [
         "observed_at", "accuracy_m", "address", "category", "vehicle_type", "plate", "duration_min", "notes", "status", "duplicate_of",
         "assignee",
     ]
+    /// Top-level members of a PATCH body; `id` and `history` are the server's and ignored.
+    static let patchMembers: Set<String> = ["type", "properties", "geometry", "id", "history"]
 
     public init(store: Store) throws {
         self.store = store
@@ -102,7 +110,7 @@ public struct ParkingCases: Sendable {
         }
         let id = ULID.make(date: now)
         let stamp = Timestamp.format(now)
-        var props = source.properties.filter { !Self.serverFields.contains($0.key) }
+        var props = source.properties.filter { !Self.ignoredOnCreate.contains($0.key) }
         guard let observed = source["observed_at"], case .string(let observedText) = observed else {
             throw QueryParameterError("observed_at", "required: when the vehicle was seen (ISO 8601, e.g. 2026-11-22T13:05:00+09:00)")
         }
@@ -126,7 +134,7 @@ public struct ParkingCases: Sendable {
                 throw QueryParameterError(first.field ?? "body", first.message)
             }
         }
-        let unknown = source.properties.map(\.key).filter { layer.attribute($0) == nil }
+        let unknown = source.properties.map(\.key).filter { layer.attribute($0) == nil && !Self.serverSet.contains($0) }
         if let u = unknown.first {
             throw QueryParameterError(u, "unknown property; known: \(Self.editable.sorted().joined(separator: ", "))")
         }
@@ -217,11 +225,13 @@ public struct ParkingCases: Sendable {
 
     // MARK: update
 
-    /// Applies a JSON `{"properties": {…}}` patch if the caller saw the current version.
+    /// Applies a JSON `{"properties": {…}, "geometry": {…}}` patch if the caller saw the
+    /// current version (or sent `If-Match: *`). Only fields whose values change are written
+    /// and recorded in the history.
     public func update(id: String, body: [UInt8], ifMatch: String?, user: StaffUser, now: Date = Date()) async throws -> ParkingCase {
         guard let ifMatch else { throw ParkingError.preconditionRequired }
-        guard let expected = Self.version(fromETag: ifMatch) else {
-            throw QueryParameterError("If-Match", "expected an ETag like \"v3\" from a previous response")
+        guard let expected = IfMatch(ifMatch) else {
+            throw QueryParameterError("If-Match", "expected an ETag like \"v3\" from a previous response, or *")
         }
         let patch: (members: [String], properties: [(key: String, value: FieldValue)])
         do {
@@ -229,16 +239,18 @@ public struct ParkingCases: Sendable {
         } catch {
             throw QueryParameterError(error.field ?? "body", error.message)
         }
-        guard !patch.properties.isEmpty else {
-            throw QueryParameterError("properties", "required: an object with the fields to change")
-        }
-        if let extra = patch.members.first(where: { !["type", "properties"].contains($0) }) {
+        if let extra = patch.members.first(where: { !Self.patchMembers.contains($0) }) {
             throw QueryParameterError(extra, "cannot be changed with PATCH")
         }
+        let hasGeometry = patch.members.contains("geometry")
+        guard !patch.properties.isEmpty || hasGeometry else {
+            throw QueryParameterError("properties", "required: an object with the fields to change")
+        }
+        let properties = patch.properties.filter { !Self.serverSet.contains($0.key) }
         var typed = [(String, DatabaseValue)]()
-        for (k, fv) in patch.properties {
+        for (k, fv) in properties {
             guard Self.editable.contains(k), let a = layer.attribute(k) else {
-                throw QueryParameterError(k, layer.attribute(k) == nil ? "unknown property" : "set by the server; cannot be changed")
+                throw QueryParameterError(k, "unknown property; known: \(Self.editable.sorted().joined(separator: ", "))")
             }
             switch FeatureValidator.convert(fv, to: a) {
             case .success(let dbv):
@@ -252,29 +264,23 @@ public struct ParkingCases: Sendable {
         {
             throw QueryParameterError("observed_at", "\(text) is in the future")
         }
+        let location = hasGeometry ? try newLocation(body: body, hasType: patch.members.contains("type"), id: id, expected: expected) : nil
         let stamp = Timestamp.format(now)
         let typedChanges = typed
+        let srid = store.city.srid
         return try await writer.write { db in
             let typed = typedChanges
             guard let current = try fetch(db, id: id) else { throw ParkingError.notFound(id) }
-            guard current.version == expected else { throw ParkingError.versionMismatch(current: current.version) }
+            if !expected.accepts(current.version) { throw ParkingError.versionMismatch(current: current.version) }
             let from = CaseStatus(rawValue: current.feature.string("status", in: layer) ?? "") ?? .open
             let newStatus = typed.first { $0.0 == "status" }.flatMap { String.fromDatabaseValue($0.1) }.flatMap(CaseStatus.init(rawValue:))
             if let to = newStatus, to != from, !from.next.contains(to) {
                 throw ParkingError.transitionNotAllowed(from: from.rawValue, to: to.rawValue)
             }
-            let duplicateOf = typed.first { $0.0 == "duplicate_of" }.flatMap { String.fromDatabaseValue($0.1) }
-            if newStatus == .duplicate || duplicateOf != nil {
-                guard newStatus == .duplicate || from == .duplicate else {
-                    throw QueryParameterError("duplicate_of", "only with status duplicate")
-                }
-                guard let other = duplicateOf ?? current.feature.string("duplicate_of", in: layer) else {
-                    throw QueryParameterError("duplicate_of", "required with status duplicate: the id of the case this one repeats")
-                }
-                guard other != id, try fetch(db, id: other) != nil else {
-                    throw QueryParameterError("duplicate_of", "no other case \(other)")
-                }
-            }
+            try checkDuplicateOf(
+                db, id: id, status: newStatus ?? from, wasDuplicate: from == .duplicate,
+                current: current.feature.string("duplicate_of", in: layer),
+                patched: typed.first { $0.0 == "duplicate_of" }.map { String.fromDatabaseValue($0.1) })
             var diff = [String]()
             var sets = [String]()
             var args = StatementArguments()
@@ -288,20 +294,134 @@ public struct ParkingCases: Sendable {
                 sets.append("\"\(k)\" = ?")
                 args += [v]
             }
+            if let location, location.plane != current.feature.geometry {
+                let old = try store.toLonLat.withTransformer { try $0.transform(current.feature.geometry) }
+                diff.append("\"geometry\":[\(Self.coordinates(old)),\(Self.coordinates(location.lonLat))]")
+                sets.append("geom = ?")
+                args += [Data(SpatiaLiteBlob.encode(location.plane, srid: srid))]
+            }
             guard !sets.isEmpty else { return current }
+            let statusChanged = newStatus.map { $0 != from } ?? false
             try db.execute(
                 sql:
                     "UPDATE parking_incidents SET \(sets.joined(separator: ", ")), version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
-                arguments: args + [stamp, id, expected])
+                arguments: args + [stamp, id, current.version])
             try appendHistory(
-                db, id: id, user: user.name, action: newStatus.map { "status:\($0.rawValue)" } ?? "update",
+                db, id: id, user: user.name, action: statusChanged ? "status:\(newStatus!.rawValue)" : "update",
                 changes: "{\(diff.joined(separator: ","))}", at: stamp)
             try bumpVersion(db, added: 0)
             return try fetch(db, id: id)!
         }
     }
 
+    /// A duplicate must name an existing other case, and only a duplicate may name one.
+    /// `patched` is nil when the patch leaves `duplicate_of` alone, `.some(nil)` when it empties it.
+    func checkDuplicateOf(_ db: Database, id: String, status: CaseStatus, wasDuplicate: Bool, current: String?, patched: String??) throws {
+        let target = patched ?? current
+        guard status == .duplicate else {
+            if target != nil { throw QueryParameterError("duplicate_of", "only with status duplicate") }
+            return
+        }
+        guard let target else {
+            throw QueryParameterError(
+                "duplicate_of",
+                wasDuplicate
+                    ? "a duplicate must keep naming the case it repeats; cannot be emptied"
+                    : "required with status duplicate: the id of the case this one repeats")
+        }
+        // A link already stored was checked when it was set (its original may since be purged).
+        guard target != current || !wasDuplicate else { return }
+        guard target != id else { throw QueryParameterError("duplicate_of", "a case cannot be a duplicate of itself") }
+        // Two cases naming each other would leave neither as the original.
+        var next: String? = target
+        var seen = Set<String>()
+        while let n = next, seen.insert(n).inserted {
+            guard let c = try fetch(db, id: n) else {
+                if n == target { throw QueryParameterError("duplicate_of", "no case \(target)") }
+                break
+            }
+            if n == id { throw QueryParameterError("duplicate_of", "case \(target) is itself a duplicate of this case") }
+            next = c.feature.string("duplicate_of", in: layer)
+        }
+    }
+
+    /// The Point of a PATCH body, validated exactly as on create (numeric, inside the city),
+    /// in lon/lat and in the storage CRS.
+    func newLocation(body: [UInt8], hasType: Bool, id: String, expected: IfMatch) throws -> (lonLat: Geometry, plane: Geometry) {
+        // The Feature parser wants "type": "Feature"; a patch may leave it out.
+        var bytes = body
+        if !hasType, let brace = bytes.firstIndex(of: UInt8(ascii: "{")) {
+            bytes.insert(contentsOf: Array(#""type":"Feature","#.utf8), at: brace + 1)
+        }
+        let source: SourceFeature
+        do {
+            source = try GeoJSONFeatureParser.parse(bytes)
+        } catch {
+            throw QueryParameterError(error.field ?? "geometry", error.message)
+        }
+        guard let lonLat = source.geometry else {
+            throw QueryParameterError("geometry", "a case keeps its location; send a Point [lon, lat] to move it")
+        }
+        // The validator checks whole features: give it the stored case with the new point.
+        guard let current = try store.pool.read({ try fetch($0, id: id) }) else { throw ParkingError.notFound(id) }
+        if !expected.accepts(current.version) { throw ParkingError.versionMismatch(current: current.version) }
+        var props = [(key: String, value: FieldValue)]()
+        for (i, a) in layer.attributes.enumerated() {
+            let v: FieldValue =
+                switch current.feature.values[i].storage {
+                case .null, .blob: .null
+                case .int64(let n): .int(n)
+                case .double(let d): .double(d)
+                case .string(let s): .string(s)
+                }
+            props.append((a.key, v))
+        }
+        let plane: Geometry = try validators.with { v in
+            switch v.validate(SourceFeature(location: .file, geometry: lonLat, properties: props)) {
+            case .valid(let f): return f.geometry
+            case .invalid(let issues):
+                let first = issues.first { $0.field == "geometry" } ?? issues[0]
+                throw QueryParameterError(first.field ?? "geometry", first.message)
+            }
+        }
+        return (lonLat, plane)
+    }
+
+    static func coordinates(_ g: Geometry) -> String {
+        guard case .point(let p) = g else { return "null" }
+        return "[\(GeoJSONWriter.number(p.x)),\(GeoJSONWriter.number(p.y))]"
+    }
+
     public static func etag(_ version: Int64) -> String { "\"v\(version)\"" }
+
+    /// What an If-Match header accepts.
+    enum IfMatch: Sendable {
+        /// `*`: any current version (RFC 9110 §13.1.1), for clients that only need the case to exist.
+        case any
+        case versions(Set<Int64>)
+
+        /// nil when the header is malformed.
+        init?(_ header: String) {
+            if header.trimmingCharacters(in: .whitespaces) == "*" {
+                self = .any
+                return
+            }
+            var versions = Set<Int64>()
+            for tag in header.split(separator: ",") {
+                guard let v = ParkingCases.version(fromETag: String(tag)) else { return nil }
+                versions.insert(v)
+            }
+            guard !versions.isEmpty else { return nil }
+            self = .versions(versions)
+        }
+
+        func accepts(_ version: Int64) -> Bool {
+            switch self {
+            case .any: true
+            case .versions(let v): v.contains(version)
+            }
+        }
+    }
 
     static func version(fromETag tag: String) -> Int64? {
         var t = tag.trimmingCharacters(in: .whitespaces)

@@ -15,13 +15,32 @@ struct ParkingRoutes: Sendable {
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
 
     func register(on router: Router<MachiRequestContext>) {
-        let group = router.group("api/parking")
+        let group = router.group("api/parking").add(middleware: NoStoreMiddleware())
         group.post("incidents") { request, context in try await create(request, context) }
         group.get("incidents") { request, context in try list(request, context) }
         group.get("incidents/{id}") { request, context in try get(request, context) }
         group.patch("incidents/{id}") { request, context in try await patch(request, context) }
         group.get("hotspots") { request, context in try hotspots(request, context) }
         group.get("export") { request, context in try export(request, context) }
+        // Cases are never deleted or replaced; say so with 405 rather than a 404 that suggests a wrong URL.
+        let methods: [(String, [HTTPRequest.Method])] = [
+            ("incidents", [.get, .head, .post]), ("incidents/{id}", [.get, .head, .patch]), ("hotspots", [.get, .head]),
+            ("export", [.get, .head]),
+        ]
+        for (path, allowed) in methods {
+            let allow = allowed.map(\.rawValue).joined(separator: ", ")
+            for method in [HTTPRequest.Method.post, .put, .patch, .delete] where !allowed.contains(method) {
+                group.on(RouterPath(path), method: method) { _, context -> Response in
+                    // Anonymous callers get 401 everywhere under /api/parking, this included.
+                    _ = try context.requireUser(roles: Self.roles)
+                    var p = Problem(
+                        .methodNotAllowed, "Method not allowed",
+                        detail: "/api/parking/\(path) does not take \(method.rawValue); allowed: \(allow)")
+                    p.extraHeaders[.allow] = allow
+                    throw p
+                }
+            }
+        }
     }
 
     func create(_ request: Request, _ context: MachiRequestContext) async throws -> Response {
@@ -129,13 +148,18 @@ struct ParkingRoutes: Sendable {
             return r
         }
         let encoding: TextEncoding = try p.oneOf("encoding", ["utf-8", "cp932"]) == "cp932" ? .cp932 : .utf8
-        let bytes = try mapped { try cases.exportCSV(filter: filter, includePlate: includePlate, encoding: encoding) }
+        let csv = try mapped { try cases.exportCSV(filter: filter, includePlate: includePlate, encoding: encoding) }
         let charset = encoding == .cp932 ? "Shift_JIS" : "utf-8"
-        return Response(
-            status: .ok,
-            headers: [.contentType: "text/csv; charset=\(charset)", .contentDisposition: "attachment; filename=\"parking-\(stamp).csv\""],
-            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        var headers: HTTPFields = [
+            .contentType: "text/csv; charset=\(charset)", .contentDisposition: "attachment; filename=\"parking-\(stamp).csv\"",
+        ]
+        // A note inside the CSV would read as a case row in a spreadsheet: the count goes in a header.
+        if csv.substitutions > 0 { headers[Self.substitutedCharacters] = String(csv.substitutions) }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: csv.bytes)))
     }
+
+    /// How many characters a CP932 export wrote as 〓 because CP932 has no code for them.
+    static let substitutedCharacters = HTTPField.Name("X-Substituted-Characters")!
 
     func caseFilter(_ p: QueryParameters) throws -> CaseFilter {
         var f = CaseFilter()
@@ -148,11 +172,16 @@ struct ParkingRoutes: Sendable {
         return f
     }
 
+    /// A date-time, or a date (JST). The filter's `to` is exclusive, so a date-only `to`
+    /// becomes the start of the next day: `to=2026-11-30` includes all of 30 November.
     func time(_ p: QueryParameters, _ name: String) throws -> String? {
         guard let v = try p.string(name, maxLength: 40) else { return nil }
-        let text = v.count == 10 ? v + "T00:00:00" : v
-        guard let d = DateParsing.dateTime(text) else { throw Problem.badParameter(name, "\"\(v)\" is not an ISO 8601 date or date-time") }
-        return Timestamp.format(d)
+        let dateOnly = v.count == 10
+        guard let d = DateParsing.dateTime(dateOnly ? v + "T00:00:00" : v) else {
+            throw Problem.badParameter(name, "\"\(v)\" is not an ISO 8601 date or date-time")
+        }
+        // Japan has no daylight saving time: a day is always 86,400 s.
+        return Timestamp.format(dateOnly && name == "to" ? d.addingTimeInterval(86400) : d)
     }
 
     func featureResponse(_ item: ParkingCase, foreign: [(String, String)] = [], status: HTTPResponse.Status = .ok) throws -> Response {
@@ -163,7 +192,6 @@ struct ParkingRoutes: Sendable {
         var r = Response.geoJSON(out)
         r.status = status
         r.headers[.eTag] = ParkingCases.etag(item.version)
-        r.headers[.cacheControl] = "no-store"
         return r
     }
 

@@ -2,7 +2,8 @@ import ArgumentParser
 import MachiCore
 
 struct UserCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "user", abstract: "Staff accounts.", subcommands: [Add.self])
+    static let configuration = CommandConfiguration(
+        commandName: "user", abstract: "Staff accounts.", subcommands: [Add.self, Disable.self, Enable.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -24,22 +25,73 @@ struct UserCommand: ParsableCommand {
             print(password)
         }
     }
+
+    struct Disable: AccountSwitch {
+        static let configuration = CommandConfiguration(
+            abstract: "Lock an account: no login, and its sessions and tokens stop working at once.")
+        static let disables = true
+        @OptionGroup var account: AccountName
+    }
+
+    struct Enable: AccountSwitch {
+        static let configuration = CommandConfiguration(
+            abstract: "Unlock a disabled account: its password and unrevoked tokens work again.")
+        static let disables = false
+        @OptionGroup var account: AccountName
+    }
+}
+
+/// The account a command acts on and the store that holds it.
+struct AccountName: ParsableArguments {
+    @Argument(help: "Account name.") var name: String
+    @OptionGroup var store: StoreOptions
+}
+
+/// `user disable` and `user enable`: one switch, two words for it.
+protocol AccountSwitch: ParsableCommand {
+    static var disables: Bool { get }
+    var account: AccountName { get }
+}
+
+extension AccountSwitch {
+    func run() throws {
+        let name = account.name
+        let changed = try Accounts(store: try account.store.open()).setDisabled(name: name, Self.disables)
+        switch (Self.disables, changed) {
+        case (true, true): log("disabled \(name); sessions ended, tokens refused until enabled")
+        case (true, false): log("\(name) was already disabled")
+        case (false, true): log("enabled \(name)")
+        case (false, false): log("\(name) was not disabled")
+        }
+    }
 }
 
 struct TokenCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "token", abstract: "API tokens.", subcommands: [Create.self])
+    static let configuration = CommandConfiguration(
+        commandName: "token", abstract: "API tokens.", subcommands: [Create.self, Revoke.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Issue an API token for a user; prints it once on stdout. Use it as Authorization: Bearer TOKEN.")
 
-        @Argument(help: "Account name.") var name: String
-        @OptionGroup var store: StoreOptions
+        @OptionGroup var account: AccountName
 
         func run() throws {
-            let token = try Accounts(store: try store.open()).createToken(name: name)
-            log("token for \(name); it is shown only once")
+            let token = try Accounts(store: try account.store.open()).createToken(name: account.name)
+            log("token for \(account.name); it is shown only once")
             print(token)
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke all API tokens of a user (they stop working at once); prints how many on stderr.")
+
+        @OptionGroup var account: AccountName
+
+        func run() throws {
+            let n = try Accounts(store: try account.store.open()).revokeTokens(name: account.name)
+            log("revoked \(n) token\(n == 1 ? "" : "s") of \(account.name)")
         }
     }
 }

@@ -105,6 +105,44 @@ import Testing
         }
     }
 
+    @Test func revokedTokensAndDisabledAccountsStopWorkingAtOnce() async throws {
+        let f = try fixture()
+        defer { f.env.cleanup() }
+        let accounts = Accounts(store: f.env.store)
+        let second = try accounts.createToken(name: "traffic1")
+        try await withApp(f) { client in
+            func status(_ headers: HTTPFields) async throws -> HTTPResponse.Status {
+                try await client.execute(uri: "/api/parking/incidents", method: .get, headers: headers).status
+            }
+            func login() async throws -> TestResponse {
+                try await client.execute(
+                    uri: "/api/auth/login", method: .post, headers: [.contentType: "application/json"],
+                    body: ByteBuffer(string: #"{"name":"traffic1","password":"\#(f.trafficPassword)"}"#))
+            }
+            #expect(try await status([.authorization: "Bearer \(second)"]) == .ok)
+            #expect(try accounts.revokeTokens(name: "traffic1") == 2)
+            #expect(try await status([.authorization: "Bearer \(second)"]) == .unauthorized)
+            #expect(try await status([.authorization: "Bearer \(f.trafficToken)"]) == .unauthorized)
+            #expect(try await status([.authorization: "Bearer \(f.electionToken)"]) == .forbidden)  // other users keep theirs
+
+            let fresh = try accounts.createToken(name: "traffic1")
+            let signedIn = try await login()
+            let cookie = String(try #require(signedIn.headers[.setCookie]).split(separator: ";")[0])
+            #expect(try await status([.cookie: cookie]) == .ok)
+            #expect(try accounts.setDisabled(name: "traffic1", true))
+            #expect(try await status([.cookie: cookie]) == .unauthorized)
+            #expect(try await status([.authorization: "Bearer \(fresh)"]) == .unauthorized)
+            #expect(try await login().status == .unauthorized)
+
+            #expect(try accounts.setDisabled(name: "traffic1", false))
+            #expect(try await status([.authorization: "Bearer \(fresh)"]) == .ok)
+            #expect(try await status([.cookie: cookie]) == .unauthorized)  // enabling does not revive old sessions
+            #expect(try await login().status == .ok)
+        }
+        #expect(throws: AccountError.self) { try accounts.revokeTokens(name: "nobody") }
+        #expect(throws: AccountError.self) { try accounts.setDisabled(name: "nobody", true) }
+    }
+
     @Test func failedLoginsAreRateLimited() async throws {
         let f = try fixture()
         defer { f.env.cleanup() }

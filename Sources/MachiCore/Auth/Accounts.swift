@@ -43,14 +43,43 @@ public struct Accounts: Sendable {
     public func createToken(name: String) throws -> String {
         let token = "mgt_" + Self.randomSecret()
         try store.pool.write { db in
-            guard try Int.fetchOne(db, sql: "SELECT count(*) FROM machi_users WHERE name = ?", arguments: [name]) == 1 else {
-                throw AccountError("no user \(name); create it with: machigis user add \(name) --role ROLE")
-            }
+            try Self.requireUser(db, name)
             try db.execute(
                 sql: "INSERT INTO machi_tokens (hash, user, created_at) VALUES (?, ?, ?)",
                 arguments: [Self.digest(token), name, Timestamp.now()])
         }
         return token
+    }
+
+    /// Revokes every API token of a user and returns how many there were. Tokens are not
+    /// named, so a leaked one is stopped by revoking all and issuing a new one.
+    public func revokeTokens(name: String) throws -> Int {
+        try store.pool.write { db in
+            try Self.requireUser(db, name)
+            try db.execute(sql: "DELETE FROM machi_tokens WHERE user = ?", arguments: [name])
+            return db.changesCount
+        }
+    }
+
+    /// Disables or re-enables an account; returns false when it already was in that state.
+    /// Disabling ends the user's sessions at once (a later enable does not bring them back);
+    /// the user's tokens are refused while disabled and work again after enable unless revoked.
+    @discardableResult
+    public func setDisabled(name: String, _ disabled: Bool) throws -> Bool {
+        try store.pool.write { db in
+            try Self.requireUser(db, name)
+            try db.execute(
+                sql: "UPDATE machi_users SET disabled = ? WHERE name = ? AND disabled <> ?", arguments: [disabled, name, disabled])
+            let changed = db.changesCount > 0
+            if disabled { try db.execute(sql: "DELETE FROM machi_sessions WHERE user = ?", arguments: [name]) }
+            return changed
+        }
+    }
+
+    static func requireUser(_ db: Database, _ name: String) throws {
+        guard try Int.fetchOne(db, sql: "SELECT count(*) FROM machi_users WHERE name = ?", arguments: [name]) == 1 else {
+            throw AccountError("no user \(name); create it with: machigis user add \(name) --role ROLE")
+        }
     }
 
     public func user(bearer token: String) throws -> StaffUser? {
