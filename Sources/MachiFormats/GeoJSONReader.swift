@@ -65,9 +65,11 @@ public final class GeoJSONReader: FeatureSource {
         let foundFeatures = try Self.readMembers(of: scanner, into: &top, stopAtFeatures: true, afterFeatures: false)
 
         if foundFeatures {
-            if top.crs == nil || top.type == nil {
+            if top.crs == nil, Self.tailMayHoldCRS(path: path) {
                 // A crs written after the features array still has to apply to every feature,
-                // so look past the array before the first feature is returned.
+                // so look past the array before the first feature is returned. This second pass
+                // reads the whole file, so it is made only when the file's end names a "crs";
+                // one hidden further back is caught when the main pass reaches it.
                 try? Self.readMembersAfterFeatures(path: path, arrayOffset: scanner.fileOffset, line: scanner.line, into: &top)
             }
             if let type = top.type, type != "FeatureCollection" {
@@ -245,12 +247,42 @@ public final class GeoJSONReader: FeatureSource {
     }
 
     private func finishTopLevel() throws(FormatError) {
+        var top = TopLevel()
         do throws(JSONScanError) {
-            var top = TopLevel()
             _ = try Self.readMembers(of: scanner, into: &top, stopAtFeatures: false, afterFeatures: true)
             try Self.expectEndOfFile(scanner)
         } catch {
             throw .fatal(.file, "malformed JSON at line \(error.line) after the features array: \(error.message)")
+        }
+        if let type = top.type, type != "FeatureCollection" {
+            throw .fatal(.file, "top-level \"type\" is \"\(type)\" but the object has a \"features\" array")
+        }
+        // Features were read in the CRS known when they were returned; a different one
+        // declared after them would have been applied to none of them.
+        if let member = top.crs, let declared = GeoJSONFeature.crs(fromLegacyMember: member), declared != crs {
+            throw .fatal(
+                .file,
+                "a \"crs\" member (\(declared)) after the features array was found only after the features were read as \(crs ?? "OGC:CRS84"); "
+                    + "move it before \"features\" or give the CRS explicitly (--srid)")
+        }
+    }
+
+    /// Whether the last bytes of the file contain `"crs"`, i.e. whether a crs member may
+    /// follow the features array (writers put short trailing members there, if any).
+    static func tailMayHoldCRS(path: String, window: Int = 64 << 10) -> Bool {
+        guard let file = try? ChunkedFile(path: path, chunkSize: window) else { return true }
+        do {
+            try file.seek(to: max(0, file.size - Int64(window)))
+            var tail = [UInt8]()
+            try file.readChunk(into: &tail)
+            let needle = Array("\"crs\"".utf8)
+            guard tail.count >= needle.count else { return false }
+            for i in 0...(tail.count - needle.count) where tail[i] == needle[0] && Array(tail[i..<(i + needle.count)]) == needle {
+                return true
+            }
+            return false
+        } catch {
+            return true
         }
     }
 

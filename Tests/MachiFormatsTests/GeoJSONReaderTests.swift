@@ -47,6 +47,23 @@ import Testing
         #expect(features.map(\.geometry) == [.point(Position(-40120.25, -135012.5))])
     }
 
+    /// The pre-pass looks only at the file's end; a crs hidden before a long trailing member
+    /// is caught when the main pass reaches it, instead of being ignored.
+    @Test func trailingCRSFarFromTheEndIsAnErrorNotIgnored() throws {
+        let filler = String(repeating: "x", count: 70_000)
+        let r = try reader(
+            """
+            {"type": "FeatureCollection", "features": [\(point(-40120.25, -135012.5))],
+             "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::6674"}}, "note": "\(filler)"}
+            """)
+        #expect(r.crs == "OGC:CRS84")
+        #expect {
+            try readAll(r)
+        } throws: { error in
+            (error as? FormatError)?.description.contains("after the features array was found only after the features were read") == true
+        }
+    }
+
     @Test(arguments: [
         ("urn:ogc:def:crs:EPSG::6674", "EPSG:6674"),
         ("urn:ogc:def:crs:EPSG:6.6:6677", "EPSG:6677"),

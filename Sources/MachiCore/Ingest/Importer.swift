@@ -157,6 +157,9 @@ public struct Importer: Sendable {
                     statements[columns] = s
                     return s
                 }
+                // Replace and append need no per-row lookup (hashing the column set of every row
+                // is measurable at a million rows).
+                let fixedStatement = options.mode == .upsert ? nil : try statement(allColumns)
                 var boxes = [RTreeBulkLoad.Entry]()
                 var lastTick = 0
                 let pipeline = ValidationPipeline(source: source, validator: validator, srid: srid)
@@ -174,7 +177,7 @@ public struct Importer: Sendable {
                             report.rejected += 1
                             issues.forEach(record)
                         case .valid(let valid, let blob, let location):
-                            let insert = try statement(valid.supplied)
+                            let insert = try fixedStatement ?? statement(valid.supplied)
                             Self.bind(insert, valid.values, only: options.mode == .upsert ? valid.supplied : nil, blob: blob)
                             do {
                                 try insert.execute()
