@@ -54,6 +54,8 @@ public struct DistrictBuildReport: Sendable {
     public var unmappedAreas: [String] = []
     public var mappingWithoutPolygon: [(line: Int, key: String)] = []
     public var warnings: [String] = []
+    /// Elections with turnout rows for district numbers the built districts do not have.
+    public var orphanedTurnout: [(election: String, districts: [String])] = []
     public var written = false
     public var seconds = 0.0
     /// Areas in m², for checking that the dissolve kept every square metre.
@@ -74,6 +76,12 @@ public struct DistrictBuildReport: Sendable {
         out += mappingWithoutPolygon.prefix(30).map { "mapping line \($0.line): no small area with key \"\($0.key)\"" }
         if mappingWithoutPolygon.count > 30 { out.append("… and \(mappingWithoutPolygon.count - 30) more mapping rows without a polygon") }
         out += warnings.map { "note: \($0)" }
+        for o in orphanedTurnout {
+            let list = o.districts.prefix(30).joined(separator: ", ") + (o.districts.count > 30 ? ", …" : "")
+            out.append(
+                "warning: election \(o.election) has turnout for district(s) \(list), which \(written ? "no longer exist" : "the built districts do not have"): "
+                    + "its maps and city totals leave those rows out until its turnout is imported again by the new districts")
+        }
         return out
     }
 

@@ -73,11 +73,31 @@ public struct DistrictBuilder: Sendable {
         try checkStations(built, &report)
         report.districtTotal = try store.geos.with { g in try built.reduce(0) { $0 + (try g.area($1.geometry)) } }
 
+        if report.acceptable {
+            report.orphanedTurnout = try orphanedTurnout(Set(built.map(\.number)))
+        }
         if report.acceptable && !options.dryRun {
             try write(built, layer: layer, source: options.areasPath)
             report.written = true
         }
         return finish(report, started)
+    }
+
+    /// Turnout is kept by district number, so rows for a number the new districts lack (merged,
+    /// renumbered) match no polygon: maps leave them out, city totals too. The office has to
+    /// know which elections lose which districts, to import their turnout again if it can.
+    func orphanedTurnout(_ numbers: Set<String>) throws -> [(election: String, districts: [String])] {
+        let rows = try store.pool.read { db -> [(String, String)] in
+            guard try db.tableExists("election_turnout") else { return [] }
+            return try Row.fetchAll(db, sql: "SELECT DISTINCT election_id, district_no FROM election_turnout ORDER BY election_id")
+                .map { ($0[0], $0[1]) }
+        }
+        var out = [(election: String, districts: [String])]()
+        for (election, district) in rows where !numbers.contains(district) {
+            if out.last?.election != election { out.append((election, [])) }
+            out[out.count - 1].districts.append(district)
+        }
+        return out.map { ($0.election, $0.districts.sorted(by: DistrictNumbers.naturalOrder)) }
     }
 
     func finish(_ r: DistrictBuildReport, _ started: Date) -> DistrictBuildReport {

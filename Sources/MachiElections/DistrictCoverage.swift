@@ -71,7 +71,11 @@ extension DistrictBuilder {
             }
             if let path = options.boundaryPath {
                 let boundary = try readBoundary(path)
-                if let outside = try g.difference(boundary, coverage) {
+                // The holes were reported above; against the coverage with its holes filled, only
+                // the city area around the districts is left, so no gap is counted twice. A union,
+                // not a collection of the outer rings, since a district may lie inside a hole.
+                let filled = try g.unaryUnion(Self.polygons(coverage).compactMap { $0.first.map { Geometry.polygon([$0]) } })
+                if let outside = try g.difference(boundary, filled) {
                     for p in Self.polygons(outside) {
                         let piece = Geometry.polygon(p)
                         let area = try g.area(piece)

@@ -13,6 +13,12 @@ extension DistrictBuilder {
         let transformer = crs == store.city.storageCRS ? nil : try CoordinateTransformer(from: crs, to: store.city.storageCRS)
         var areas = [SmallArea]()
         var seen = [String: SourceLocation]()
+        // A wrong --area-key is one mistake, not one per feature: the features' own
+        // attributes are collected to name the right one.
+        var attributes = [String]()
+        var attributeSet = Set<String>()
+        var keyAttributeSeen = false
+        var lackingAttribute = [Int]()
         let geos = GEOSContext()
         while true {
             let feature: SourceFeature?
@@ -29,7 +35,11 @@ extension DistrictBuilder {
             func fail(_ field: String?, _ message: String) {
                 report.issues.append(ValidationIssue(feature.location, field: field, "small areas: \(message)"))
             }
+            for p in feature.properties where attributeSet.insert(p.key).inserted { attributes.append(p.key) }
+            let hasAttribute = feature.properties.contains { $0.key == options.areaKey }
+            keyAttributeSeen = keyAttributeSeen || hasAttribute
             guard let key = feature[options.areaKey].flatMap(Self.text) else {
+                if !hasAttribute { lackingAttribute.append(report.issues.count) }
                 fail(options.areaKey, "the area key is missing")
                 continue
             }
@@ -53,6 +63,18 @@ extension DistrictBuilder {
                 continue
             }
             areas.append(SmallArea(key: key, geometry: g, box: g.boundingBox))
+        }
+        if !keyAttributeSeen, let first = lackingAttribute.first {
+            for i in lackingAttribute.reversed() { report.issues.remove(at: i) }
+            let listed = attributes.prefix(40).joined(separator: ", ") + (attributes.count > 40 ? ", …" : "")
+            let near = attributes.first { $0.caseInsensitiveCompare(options.areaKey) == .orderedSame }
+            report.issues.insert(
+                ValidationIssue(
+                    .file,
+                    "small areas: no feature has the attribute \"\(options.areaKey)\" (--area-key)"
+                        + (near.map { "; did you mean \"\($0)\"?" } ?? "")
+                        + "; their attributes are: \(attributes.isEmpty ? "none" : listed)"),
+                at: first)
         }
         return areas
     }

@@ -27,10 +27,16 @@ public struct TurnoutImportReport: Sendable {
     public var warnings: [String] = []
     public var encoding: TextEncoding?
     public var committed = false
+    /// Why nothing was loaded although no row is at fault, e.g. a file without data rows.
+    public var refusal: String?
+    /// The time slots this import replaced: "" for the final count, else "HH:MM".
+    public var replacedTimes: [String] = []
     public var seconds = 0.0
 
     public var summary: String {
-        let outcome = committed ? "loaded" : "nothing loaded (database unchanged)"
+        let outcome =
+            committed
+            ? "loaded" : "nothing loaded (database unchanged)" + (refusal.map { ": \($0)" } ?? "")
         let interim = interimRows > 0 ? " (\(interimRows) interim)" : ""
         return String(
             format: "turnout %@: read %d, loaded %d%@, rejected %d, %.2f s — %@", election, read, committed ? loaded : 0, interim,
@@ -130,20 +136,41 @@ public struct TurnoutImporter: Sendable {
             report.seconds = Date().timeIntervalSince(started)
             return report
         }
+        // Loading nothing would only erase figures (a header-only export, every row rejected),
+        // never what an office means by importing a file.
+        guard !rows.isEmpty else {
+            report.refusal =
+                report.read == 0
+                ? "the file has no data rows" : "no valid row (all \(report.rejected) rejected); the figures loaded before are kept"
+            report.seconds = Date().timeIntervalSince(started)
+            return report
+        }
         if election.published {
             report.warnings.append("election \(id) is published: the public sees these figures at once")
         }
-        try write(rows, election: id, source: URL(fileURLWithPath: path).lastPathComponent)
+        let replaced = try write(rows, election: id, source: URL(fileURLWithPath: path).lastPathComponent)
+        report.replacedTimes = replaced.times
+        if replaced.previousRows > 0 {
+            let slots = replaced.times.map { $0.isEmpty ? "the final count" : $0 }.joined(separator: ", ")
+            report.warnings.append("replaced \(replaced.previousRows) row(s) loaded before for \(slots)")
+        }
         report.loaded = rows.count
         report.committed = true
         report.seconds = Date().timeIntervalSince(started)
         return report
     }
 
-    /// Replaces the election's figures in one transaction.
-    func write(_ rows: [Row], election id: String, source: String) throws {
-        try store.pool.write { db in
-            try db.execute(sql: "DELETE FROM election_turnout WHERE election_id = ?", arguments: [id])
+    /// Replaces, in one transaction, the election's figures for the time slots the file has
+    /// (the final count, each interim time): the final figures arrive in a later file than the
+    /// hourly ones and must not erase them, and a corrected 11:00 file leaves 14:00 alone.
+    func write(_ rows: [Row], election id: String, source: String) throws -> (times: [String], previousRows: Int) {
+        let times = Set(rows.map(\.time)).sorted()
+        return try store.pool.write { db in
+            var previous = 0
+            for t in times {
+                try db.execute(sql: "DELETE FROM election_turnout WHERE election_id = ? AND time = ?", arguments: [id, t])
+                previous += db.changesCount
+            }
             let insert = try db.makeStatement(
                 sql: """
                     INSERT INTO election_turnout (election_id, district_no, time, line,
@@ -161,6 +188,7 @@ public struct TurnoutImporter: Sendable {
             try db.execute(
                 sql: "UPDATE elections SET turnout_source = ?, turnout_imported_at = ? WHERE id = ?",
                 arguments: [source, Timestamp.now(), id])
+            return (times, previous)
         }
     }
 }

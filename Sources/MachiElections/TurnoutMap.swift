@@ -7,7 +7,8 @@ public struct TurnoutMapOptions: Sendable {
     /// Wanted number of classes, 3–9 (ColorBrewer's range); fewer when the values allow fewer.
     public var classes = 5
     public var method = ClassMethod.quantile
-    /// An interim time ("HH:MM") instead of the final count.
+    /// An interim time instead of the final count, as the CSV's 時刻 column writes it ("11:00",
+    /// "11時"); 確定 is the final count.
     public var time: String?
 
     public init() {}
@@ -67,8 +68,18 @@ struct TurnoutMap {
             .map { Percent(hundredths: Int64($0.rounded())) }
         let colors = ColorRamp.colors(breaks.count - 1)
 
-        let cityNow = current.values.reduce(TurnoutCounts.zero, +)
-        let cityBefore = previous.values.reduce(TurnoutCounts.zero, +)
+        // The city figures are those of the districts on the map, so they add up to what the map
+        // shows; rows for districts that no longer exist (after districts were rebuilt) are named
+        // instead of silently counted. A comparison is like for like over the same districts.
+        let onMap = Set(shapes.map(\.number))
+        let shownNow = current.filter { onMap.contains($0.key) }
+        let shownBefore = previous.filter { onMap.contains($0.key) }
+        let cityNow = shownNow.values.reduce(TurnoutCounts.zero, +)
+        let cityBefore = shownBefore.values.reduce(TurnoutCounts.zero, +)
+        func unmatched(_ rows: [String: TurnoutCounts]) -> String {
+            let numbers = rows.keys.filter { !onMap.contains($0) }.sorted(by: DistrictNumbers.naturalOrder)
+            return "[" + numbers.map(GeoJSONWriter.string).joined(separator: ",") + "]"
+        }
         var out = "{\"type\":\"FeatureCollection\",\"election\":"
         Self.electionJSON(election, into: &out)
         out += ",\"time\":" + (time.isEmpty ? "null" : GeoJSONWriter.string(time))
@@ -78,8 +89,10 @@ struct TurnoutMap {
         out += ",\"breaks\":[" + breaks.map(\.description).joined(separator: ",") + "]"
         out += ",\"colors\":[" + colors.map(GeoJSONWriter.string).joined(separator: ",") + "]"
         out += ",\"city\":{\"name\":" + GeoJSONWriter.string(cityName) + ","
-        Self.figures(current.isEmpty ? nil : cityNow, previous.isEmpty ? nil : cityBefore, into: &out)
-        out += ",\"districts\":\(shapes.count),\"districts_reported\":\(mapped.count)},\"features\":["
+        Self.figures(shownNow.isEmpty ? nil : cityNow, shownBefore.isEmpty ? nil : cityBefore, into: &out)
+        out += ",\"districts\":\(shapes.count),\"districts_reported\":\(mapped.count)"
+        out += ",\"unmatched_districts\":" + unmatched(current) + ",\"compare_unmatched_districts\":" + unmatched(previous)
+        out += "},\"features\":["
         for (i, s) in shapes.enumerated() {
             if i > 0 { out += ",\n" }
             out += "{\"type\":\"Feature\",\"id\":" + GeoJSONWriter.string(s.number) + ",\"geometry\":" + s.geometryJSON

@@ -27,17 +27,23 @@ struct ElectionRoutes: Sendable {
         group.get("{id}/regulated-zones/check") { request, context in try answer { try check(request, context) } }
     }
 
-    /// The module's errors as problem documents.
+    /// The module's errors as problem documents. Whether an election exists or may be compared
+    /// with depends on who asks, and a cached 404 would hide an election after its publication,
+    /// so these answers are never shared.
     func answer(_ body: () throws -> Response) throws -> Response {
         do {
             return try body()
         } catch let e as ElectionError {
+            var p: Problem
             switch e.kind {
-            case .notFound: throw Problem.notFound(e.message)
-            case .forbidden: throw Problem(.forbidden, "Forbidden", detail: e.message)
-            case .invalid(let parameter): throw Problem.badParameter(parameter, e.message)
-            case .conflict: throw Problem(.conflict, "Conflict", detail: e.message)
+            case .notFound: p = Problem.notFound(e.message)
+            case .forbidden: p = Problem(.forbidden, "Forbidden", detail: e.message)
+            case .invalid(let parameter): p = Problem.badParameter(parameter, e.message)
+            case .conflict: p = Problem(.conflict, "Conflict", detail: e.message)
             }
+            p.extraHeaders[.cacheControl] = Self.unshared.cacheControl
+            p.extraHeaders[.vary] = Self.unshared.vary
+            throw p
         }
     }
 
@@ -50,13 +56,13 @@ struct ElectionRoutes: Sendable {
         let all = try office.elections(visibleTo: context.user)
         let body = "{\"elections\":[" + all.map(Self.json).joined(separator: ",") + "]}"
         // The list depends on who asks, so no shared cache may keep it.
-        return Self.respond(.json(body), published: false)
+        return Self.respond(.json(body), shared: false)
     }
 
     func detail(_ request: Request, _ context: MachiRequestContext) throws -> Response {
         _ = try QueryParameters(request, allowed: [])
         let e = try election(context)
-        return Self.respond(.json(Self.json(e)), published: e.published)
+        return Self.respond(.json(Self.json(e)), shared: e.published)
     }
 
     func turnout(_ request: Request, _ context: MachiRequestContext) throws -> Response {
@@ -65,19 +71,17 @@ struct ElectionRoutes: Sendable {
         var options = TurnoutMapOptions()
         options.classes = try p.int("classes", range: ColorRamp.minClasses...ColorRamp.maxClasses) ?? 5
         options.method = try p.oneOf("method", ClassMethod.allCases.map(\.rawValue)).flatMap(ClassMethod.init(rawValue:)) ?? .quantile
-        if let at = try p.string("at", maxLength: 20) {
-            guard let t = TurnoutTime.normalise(at), !t.isEmpty else { throw Problem.badParameter("at", "\"\(at)\" is not a time HH:MM") }
-            options.time = t
-        }
+        options.time = try p.string("at", maxLength: 20)
         let compare = try p.string("compare", maxLength: 64)
-        let body = try office.turnoutGeoJSON(e.id, compare: compare, options: options, user: context.user)
-        return Self.respond(.geoJSON(body), published: e.published)
+        let map = try office.turnout(e.id, compare: compare, options: options, user: context.user)
+        // Published turnout compared with unpublished turnout is unpublished data.
+        return Self.respond(.geoJSON(map.json), shared: map.isPublic)
     }
 
     func stations(_ request: Request, _ context: MachiRequestContext) throws -> Response {
         _ = try QueryParameters(request, allowed: [])
         let e = try election(context)
-        return Self.respond(.geoJSON(try office.stationsGeoJSON()), published: e.published)
+        return Self.respond(.geoJSON(try office.stationsGeoJSON()), shared: e.published)
     }
 
     func zones(_ request: Request, _ context: MachiRequestContext) throws -> Response {
@@ -85,7 +89,7 @@ struct ElectionRoutes: Sendable {
         let e = try election(context)
         let radius = try p.double("radius_m", range: 1...1000) ?? RegulatedZones.defaultRadius
         let dissolve = try p.oneOf("dissolve", ["true", "false"]) == "true"
-        return Self.respond(.geoJSON(try office.zones.geoJSON(radius: radius, dissolve: dissolve)), published: e.published)
+        return Self.respond(.geoJSON(try office.zones.geoJSON(radius: radius, dissolve: dissolve)), shared: e.published)
     }
 
     func check(_ request: Request, _ context: MachiRequestContext) throws -> Response {
@@ -99,7 +103,7 @@ struct ElectionRoutes: Sendable {
         out += ",\"distance_m\":" + (r.distance.map { GeoJSONWriter.number($0, decimals: 2) } ?? "null")
         out += ",\"nearest_station\":" + (r.nearestStation.map(GeoJSONWriter.string) ?? "null")
         out += ",\"radius_m\":" + GeoJSONWriter.number(radius, decimals: 2) + "}"
-        return Self.respond(.json(out), published: e.published)
+        return Self.respond(.json(out), shared: e.published)
     }
 
     static func json(_ e: Election) -> String {
@@ -112,10 +116,19 @@ struct ElectionRoutes: Sendable {
         return out
     }
 
-    /// Unpublished figures must not linger in a browser or proxy cache after sign-out.
-    static func respond(_ response: Response, published: Bool) -> Response {
+    /// `shared`: the same answer for every caller, about published elections only. Anything
+    /// else must not linger in a browser or proxy cache after sign-out, and since the same URL
+    /// answers differently by who asks, a cache must not hand one caller's answer to another.
+    static func respond(_ response: Response, shared: Bool) -> Response {
         var r = response
-        r.headers[.cacheControl] = published ? "public, max-age=60" : "private, no-store"
+        if shared {
+            r.headers[.cacheControl] = "public, max-age=60"
+        } else {
+            r.headers[.cacheControl] = unshared.cacheControl
+            r.headers[.vary] = unshared.vary
+        }
         return r
     }
+
+    static let unshared = (cacheControl: "private, no-store", vary: "Authorization, Cookie")
 }

@@ -167,7 +167,7 @@ struct ElectionsCommand: ParsableCommand {
         @Option(help: "Number of classes, 3–9.") var classes = 5
         @Option(help: "quantile, equal or jenks.") var method = "quantile"
         @Option(help: "Election id to compare with (delta_pp).") var compare: String?
-        @Option(help: "Interim time HH:MM instead of the final count.") var at: String?
+        @Option(help: "Interim time (HH:MM or 11時, as in the CSV) instead of the final count.") var at: String?
         @OptionGroup var store: StoreOptions
 
         func validate() throws {
@@ -181,11 +181,8 @@ struct ElectionsCommand: ParsableCommand {
             options.classes = classes
             options.method = ClassMethod(rawValue: method) ?? .quantile
             options.time = at
-            // Whoever can read the database file is the office itself.
-            let cli = StaffUser(name: "cli", role: .admin)
-            let json = try ElectionsCommand.run { try office.turnoutGeoJSON(election, compare: compare, options: options, user: cli) }
-            try Data(json.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
-            log("wrote \(out) (\(json.utf8.count) bytes)")
+            let bytes = try ElectionsCommand.run { try office.export(election, compare: compare, options: options, to: out) }
+            log("wrote \(out) (\(bytes) bytes)")
         }
     }
 }

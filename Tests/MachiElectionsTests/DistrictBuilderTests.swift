@@ -67,10 +67,11 @@ import Testing
     }
 
     func build(
-        _ env: ElectionEnvironment, areas: String, mapping: String, boundary: String? = nil, dryRun: Bool = false
+        _ env: ElectionEnvironment, areas: String, mapping: String, boundary: String? = nil, dryRun: Bool = false,
+        areaKey: String = "KEY_CODE"
     ) throws -> DistrictBuildReport {
         var options = DistrictBuildOptions(
-            areasPath: try env.write("areas.geojson", areas), areaKey: "KEY_CODE", mappingPath: try env.write("mapping.csv", mapping))
+            areasPath: try env.write("areas.geojson", areas), areaKey: areaKey, mappingPath: try env.write("mapping.csv", mapping))
         options.boundaryPath = try boundary.map { try env.write("boundary.geojson", $0) }
         options.dryRun = dryRun
         return try DistrictBuilder(store: env.store).run(options)
@@ -231,5 +232,84 @@ import Testing
         #expect(report.gaps.count == 1)
         #expect(report.gaps.first?.what == "city area in no district (at the boundary)")
         #expect(!report.written && report.acceptable, "a dry run checks only")
+    }
+
+    static func boundary(_ ring: [Position]) -> String {
+        "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":"
+            + Grid.json(ring + [ring[0]]) + "}}]}"
+    }
+
+    /// A hole inside the districts is inside the city boundary too, yet it is one gap.
+    @Test func anInteriorGapIsReportedOnceWithABoundary() throws {
+        let env = try ElectionEnvironment()
+        defer { env.cleanup() }
+        let grid = Grid()
+        let n = Grid.n
+        // The grid's own outline: the city is exactly the small areas.
+        let outline =
+            (0...n).map { grid.nodes[0][$0] } + (1...n).map { grid.nodes[$0][n] } + (0..<n).reversed().map { grid.nodes[n][$0] }
+            + (1..<n).reversed().map { grid.nodes[$0][0] }
+        let hole = Grid.key(2, 5)
+        let mapping = Grid.mapping(skipping: [hole])
+        let report = try build(env, areas: grid.areas(), mapping: mapping, boundary: Self.boundary(outline), dryRun: true)
+        #expect(report.gaps.map(\.what) == ["city area in no district"], "\(report.gaps)")
+        #expect(report.summary.contains("1 gap(s)"))
+
+        // With city area beyond the small areas, that strip is the second gap, and only it.
+        let minY = grid.nodes[0].map(\.y).min()! - 0.001
+        let wide = [Position(135.5, minY), Position(135.7, minY), Position(135.7, 34.79), Position(135.5, 34.79)]
+        let both = try build(env, areas: grid.areas(), mapping: mapping, boundary: Self.boundary(wide), dryRun: true)
+        #expect(both.gaps.map(\.what) == ["city area in no district", "city area in no district (at the boundary)"], "\(both.gaps)")
+        let strip = try #require(both.gaps.last)
+        #expect(!Geometry.polygon([grid.ring(2, 5)]).contains(strip.at))
+    }
+
+    /// A wrong --area-key is one mistake: reported once, with the attributes the file does have.
+    @Test func aWrongAreaKeyIsReportedOnce() throws {
+        let env = try ElectionEnvironment()
+        defer { env.cleanup() }
+        let report = try build(env, areas: Grid().areas(), mapping: Grid.mapping(), areaKey: "key_code")
+        #expect(report.areasRead == 64)
+        #expect(
+            report.issues.map(\.description) == [
+                "file: small areas: no feature has the attribute \"key_code\" (--area-key); did you mean \"KEY_CODE\"?; their attributes are: KEY_CODE"
+            ])
+        #expect(!report.written)
+    }
+
+    /// Merging district 4 into 3 leaves the turnout of district 4 without a polygon: the build
+    /// says so, and the map's city totals are those of the districts it shows.
+    @Test func rebuildingDistrictsNamesTurnoutLeftWithoutADistrict() throws {
+        let env = try ElectionEnvironment()
+        defer { env.cleanup() }
+        let grid = Grid()
+        #expect(try build(env, areas: grid.areas(), mapping: Grid.mapping()).written)
+        try env.office.registry.add(id: "e", name: "e", date: "2025-01-01")
+        let csv = [
+            HandFixture.header, "1,500,500,1000,200,200,400,50,50,100,0,0,0", "2,500,500,1000,300,300,600,0,0,0,0,0,0",
+            "3,500,500,1000,100,100,200,0,0,0,0,0,0", "4,1000,1000,2000,500,500,1000,0,0,0,0,0,0",
+        ].joined(separator: "\n")
+        #expect(try env.importTurnout("e", csv).committed)
+
+        let merged = Grid.mapping().replacingOccurrences(of: ",4,第4投票区,4", with: ",3,第3投票区,3")
+        let dry = try build(env, areas: grid.areas(), mapping: merged, dryRun: true)
+        #expect(dry.orphanedTurnout.map(\.election) == ["e"] && dry.orphanedTurnout.first?.districts == ["4"])
+        let report = try build(env, areas: grid.areas(), mapping: merged)
+        #expect(report.written && report.districts == 3)
+        #expect(report.orphanedTurnout.first?.districts == ["4"])
+        #expect(
+            report.lines.contains { $0.hasPrefix("warning: election e has turnout for district(s) 4, which no longer exist") },
+            "\(report.lines)")
+
+        let text = try env.office.turnoutGeoJSON(
+            "e", compare: nil, options: TurnoutMapOptions(), user: StaffUser(name: "t", role: .election))
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect((body["features"] as? [[String: Any]])?.count == 3)
+        let city = try #require(body["city"] as? [String: Any])
+        #expect(city["electors"] as? Int == 3000, "districts 1–3 only")
+        #expect(city["voters"] as? Int == 1300)
+        #expect(city["turnout_pct"] as? Double == 43.33)
+        #expect(city["unmatched_districts"] as? [String] == ["4"])
+        #expect(city["compare_unmatched_districts"] as? [String] == [])
     }
 }

@@ -49,15 +49,24 @@ struct TestUserMiddleware: RouterMiddleware {
         (body["elections"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
     }
 
-    @Test func unpublishedIsHiddenFromThePublicAndForbiddenToOtherStaff() async throws {
+    /// Every endpoint of the unpublished 2025-test.
+    static let unpublishedURIs = [
+        "/api/elections/2025-test", "/api/elections/2025-test/turnout.geojson", "/api/elections/2025-test/stations.geojson",
+        "/api/elections/2025-test/regulated-zones.geojson", "/api/elections/2025-test/regulated-zones/check?lon=135.562&lat=34.774",
+    ]
+
+    /// The hand fixture with 2021-test published and 2025-test not.
+    func onePublished() throws -> ElectionEnvironment {
         let env = try ElectionEnvironment()
-        defer { env.cleanup() }
         try HandFixture.load(env)
         try env.office.registry.setPublished("2021-test", true)
-        let uris = [
-            "/api/elections/2025-test", "/api/elections/2025-test/turnout.geojson", "/api/elections/2025-test/stations.geojson",
-            "/api/elections/2025-test/regulated-zones.geojson", "/api/elections/2025-test/regulated-zones/check?lon=135.562&lat=34.774",
-        ]
+        return env
+    }
+
+    @Test func unpublishedIsHiddenFromThePublicAndForbiddenToOtherStaff() async throws {
+        let env = try onePublished()
+        defer { env.cleanup() }
+        let uris = Self.unpublishedURIs
         try await withApp(env) { client in
             #expect(ids(try await get(client, "/api/elections").1) == ["2021-test"])
             #expect(ids(try await get(client, "/api/elections", as: .roadTraffic).1) == ["2021-test"])
@@ -104,6 +113,41 @@ struct TestUserMiddleware: RouterMiddleware {
         try await withApp(env) { client in
             let (status, _, _) = try await get(client, "/api/elections/2025-test/turnout.geojson")
             #expect(status == .notFound)
+        }
+    }
+
+    /// A shared cache keys on the URL only: whatever carries unpublished figures, or answers
+    /// differently by who asks, must stay out of it.
+    @Test func unpublishedDataIsNeverCachedForOthers() async throws {
+        let env = try onePublished()
+        defer { env.cleanup() }
+        let unshared =
+            [
+                "/api/elections", "/api/elections/2021-test/turnout.geojson?compare=2025-test",
+                "/api/elections/2025-test/turnout.geojson?compare=2021-test",
+            ] + Self.unpublishedURIs
+        try await withApp(env) { client in
+            for uri in unshared {
+                let (status, _, headers) = try await get(client, uri, as: .election)
+                #expect(status == .ok, "\(uri)")
+                #expect(headers[.cacheControl] == "private, no-store", "\(uri)")
+                #expect(headers[.vary] == "Authorization, Cookie", "\(uri)")
+            }
+            let (_, body, _) = try await get(client, "/api/elections/2021-test/turnout.geojson?compare=2025-test", as: .election)
+            #expect((body["compare"] as? [String: Any])?["id"] as? String == "2025-test", "the unpublished figures are in the body")
+
+            // Nor the public's 404, which would outlive the publication.
+            let (hidden, _, h) = try await get(client, "/api/elections/2025-test/turnout.geojson")
+            #expect(hidden == .notFound && h[.cacheControl] == "private, no-store" && h[.vary] == "Authorization, Cookie")
+
+            let (_, _, shared) = try await get(client, "/api/elections/2021-test/turnout.geojson")
+            #expect(shared[.cacheControl] == "public, max-age=60")
+            #expect(shared[.vary] == nil)
+        }
+        try env.office.registry.setPublished("2025-test", true)
+        try await withApp(env) { client in
+            let (_, _, headers) = try await get(client, "/api/elections/2021-test/turnout.geojson?compare=2025-test", as: .election)
+            #expect(headers[.cacheControl] == "public, max-age=60", "both published: the same for everyone")
         }
     }
 

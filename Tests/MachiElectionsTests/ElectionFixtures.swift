@@ -59,6 +59,15 @@ struct ElectionEnvironment: Sendable {
         return try TurnoutImporter(store: store).run(election: election, path: path, options: options)
     }
 
+    /// The hand fixture's districts and stations, and election e1 without turnout.
+    static func withHandDistricts() throws -> ElectionEnvironment {
+        let env = try ElectionEnvironment()
+        try env.ingest("polling_stations", HandFixture.stations)
+        try env.ingest("polling_districts", HandFixture.districts)
+        try env.office.registry.add(id: "e1", name: "市長選挙", date: "2025-04-20")
+        return env
+    }
+
     func turnoutRows(_ election: String) throws -> Int {
         try store.pool.read {
             try Int.fetchOne($0, sql: "SELECT count(*) FROM election_turnout WHERE election_id = ?", arguments: [election]) ?? -1

@@ -9,11 +9,7 @@ import Testing
 /// and every validation error with its line; nothing loads when one row is wrong.
 @Suite struct TurnoutImportTests {
     func prepared() throws -> ElectionEnvironment {
-        let env = try ElectionEnvironment()
-        try env.ingest("polling_stations", HandFixture.stations)
-        try env.ingest("polling_districts", HandFixture.districts)
-        try env.office.registry.add(id: "e1", name: "市長選挙", date: "2025-04-20")
-        return env
+        try ElectionEnvironment.withHandDistricts()
     }
 
     @Test func standardHeaderInCP932ImportsAsIs() throws {
@@ -77,6 +73,63 @@ import Testing
         let r = try env.importTurnout("e1", csv, skipInvalid: true)
         #expect(r.committed && r.loaded == 1 && r.rejected == 1)
         #expect(r.warnings.contains("no final count for 2 district(s): 2, 10"))
+    }
+
+    @Test func aFileWithNoRowToLoadIsRefused() throws {
+        let env = try prepared()
+        defer { env.cleanup() }
+        #expect(try env.importTurnout("e1", HandFixture.turnout).committed)
+        try env.office.registry.setPublished("e1", true)
+
+        let empty = try env.importTurnout("e1", HandFixture.header + "\n")
+        #expect(!empty.committed && empty.read == 0)
+        #expect(empty.summary.hasSuffix("nothing loaded (database unchanged): the file has no data rows"), "\(empty.summary)")
+
+        let bad = "\(HandFixture.header)\n1,1,1,2,9,9,18,0,0,0,0,0,0\n99,1,1,2,0,0,0,0,0,0,0,0,0\n"
+        let rejected = try env.importTurnout("e1", bad, skipInvalid: true)
+        #expect(!rejected.committed && rejected.rejected == 2)
+        #expect(rejected.summary.contains("no valid row (all 2 rejected)"), "\(rejected.summary)")
+
+        #expect(try env.turnoutRows("e1") == 3, "the published figures are untouched")
+        #expect(try env.office.registry.election("e1")?.hasFinalTurnout == true)
+    }
+
+    /// Interim (時刻別) rows arrive through the day, the final count later, corrections any time:
+    /// each file replaces only the time slots it has.
+    @Test func eachImportReplacesOnlyItsTimeSlots() throws {
+        let env = try prepared()
+        defer { env.cleanup() }
+        func interim(_ time: String, day: Int) -> String {
+            let rows = ["1,1000,1000,2000", "2,9800,10200,20000", "10,600,700,1300"].map {
+                "\($0),\(day),\(day),\(2 * day),0,0,0,0,0,0,\(time)"
+            }
+            return ([HandFixture.header + ",時刻"] + rows).joined(separator: "\n") + "\n"
+        }
+        func rows(_ time: String) throws -> [Int] {
+            try env.store.pool.read {
+                try Int.fetchAll(
+                    $0,
+                    sql:
+                        "SELECT day_total FROM election_turnout WHERE election_id = 'e1' AND time = ? ORDER BY CAST(district_no AS INTEGER)",
+                    arguments: [time])
+            }
+        }
+        #expect(try env.importTurnout("e1", interim("11時", day: 100)).committed)
+        #expect(try env.importTurnout("e1", interim("14:00", day: 200)).committed)
+        let final = try env.importTurnout("e1", HandFixture.turnout)
+        #expect(final.committed && final.replacedTimes == [""])
+        var e = try #require(try env.office.registry.election("e1"))
+        #expect(e.interimTimes == ["11:00", "14:00"] && e.hasFinalTurnout, "the final count keeps the hourly rows")
+        #expect(try rows("11:00") == [200, 200, 200])
+
+        let corrected = try env.importTurnout("e1", interim("11:00", day: 150))
+        #expect(corrected.committed && corrected.replacedTimes == ["11:00"])
+        #expect(corrected.warnings.contains("replaced 3 row(s) loaded before for 11:00"))
+        #expect(try rows("11:00") == [300, 300, 300])
+        #expect(try rows("14:00") == [400, 400, 400])
+        #expect(try rows("") == [850, 8513, 460])
+        e = try #require(try env.office.registry.election("e1"))
+        #expect(e.interimTimes == ["11:00", "14:00"] && e.hasFinalTurnout)
     }
 
     @Test func aHeaderMissingColumnsLoadsNothingEvenWithSkipInvalid() throws {
