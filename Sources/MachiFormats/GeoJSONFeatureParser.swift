@@ -1,3 +1,5 @@
+public import MachiGeometry
+
 /// Parses one GeoJSON Feature held in memory, such as an HTTP request body, with the same
 /// RFC 7946 checks and messages as the file reader.
 public enum GeoJSONFeatureParser {
@@ -15,10 +17,11 @@ public enum GeoJSONFeatureParser {
 }
 
 extension GeoJSONFeatureParser {
-    /// A JSON patch body `{"properties": {…}}`: its top-level member names (so callers can
-    /// refuse members they don't accept) and the properties typed as for a Feature.
+    /// A JSON patch body `{"properties": {…}, "geometry": {…}}`: its top-level member names
+    /// (so callers can refuse members they don't accept), the properties typed as for a
+    /// Feature, and the geometry when one is given (checked as in a Feature).
     public static func parsePatch(_ bytes: [UInt8]) throws(FormatError) -> (
-        members: [String], properties: [(key: String, value: FieldValue)]
+        members: [String], properties: [(key: String, value: FieldValue)], geometry: Geometry?
     ) {
         let parsed = bytes.withUnsafeBufferPointer { buffer in
             Result { () throws(JSONSyntaxError) -> JSONValue in try JSONParser.parse(buffer) }
@@ -36,6 +39,14 @@ extension GeoJSONFeatureParser {
         case nil: break
         case let other?: throw FormatError(.file, field: "properties", "must be an object, found \(other.typeName)")
         }
-        return (members.map(\.key), properties)
+        var geometry: Geometry?
+        if let g = value["geometry"] {
+            do {
+                geometry = try GeoJSONFeature.geometry(from: g)
+            } catch {
+                throw FormatError(.file, field: "geometry", error.message)
+            }
+        }
+        return (members.map(\.key), properties, geometry)
     }
 }

@@ -233,7 +233,7 @@ public struct ParkingCases: Sendable {
         guard let expected = IfMatch(ifMatch) else {
             throw QueryParameterError("If-Match", "expected an ETag like \"v3\" from a previous response, or *")
         }
-        let patch: (members: [String], properties: [(key: String, value: FieldValue)])
+        let patch: (members: [String], properties: [(key: String, value: FieldValue)], geometry: Geometry?)
         do {
             patch = try GeoJSONFeatureParser.parsePatch(body)
         } catch {
@@ -264,7 +264,7 @@ public struct ParkingCases: Sendable {
         {
             throw QueryParameterError("observed_at", "\(text) is in the future")
         }
-        let location = hasGeometry ? try newLocation(body: body, hasType: patch.members.contains("type"), id: id, expected: expected) : nil
+        let location = hasGeometry ? try newLocation(patch.geometry, id: id, expected: expected) : nil
         let stamp = Timestamp.format(now)
         let typedChanges = typed
         let srid = store.city.srid
@@ -347,19 +347,8 @@ public struct ParkingCases: Sendable {
 
     /// The Point of a PATCH body, validated exactly as on create (numeric, inside the city),
     /// in lon/lat and in the storage CRS.
-    func newLocation(body: [UInt8], hasType: Bool, id: String, expected: IfMatch) throws -> (lonLat: Geometry, plane: Geometry) {
-        // The Feature parser wants "type": "Feature"; a patch may leave it out.
-        var bytes = body
-        if !hasType, let brace = bytes.firstIndex(of: UInt8(ascii: "{")) {
-            bytes.insert(contentsOf: Array(#""type":"Feature","#.utf8), at: brace + 1)
-        }
-        let source: SourceFeature
-        do {
-            source = try GeoJSONFeatureParser.parse(bytes)
-        } catch {
-            throw QueryParameterError(error.field ?? "geometry", error.message)
-        }
-        guard let lonLat = source.geometry else {
+    func newLocation(_ geometry: Geometry?, id: String, expected: IfMatch) throws -> (lonLat: Geometry, plane: Geometry) {
+        guard let lonLat = geometry else {
             throw QueryParameterError("geometry", "a case keeps its location; send a Point [lon, lat] to move it")
         }
         // The validator checks whole features: give it the stored case with the new point.

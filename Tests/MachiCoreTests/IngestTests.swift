@@ -128,7 +128,7 @@ import Testing
             switch self {
             case .malformedJSON: "line 3"
             case .wrongGeometryType: "feature 1, field \"geometry\": expected LineString, got Point"
-            case .selfIntersectingRing: "feature 0, field \"geometry\": invalid geometry: Self-intersection"
+            case .selfIntersectingRing: "feature 0, field \"geometry\": invalid geometry: Self-intersection[135.565 34.775]"
             case .outOfArea: "feature 0, field \"geometry\": coordinate (139.76, 35.68) is outside the 摂津市 extent"
             case .missingRequired: "feature 1, field \"system\": required 排除方式 is missing"
             case .notAllowedValue: "feature 0, field \"system\": \"混合\" is not one of 合流 / 汚水 / 雨水"

@@ -125,6 +125,7 @@ public final class FeatureValidator: @unchecked Sendable {
         if sourceIsLonLat, let outside = g.positions.first(where: { !city.extent.contains($0) }) {
             return fail("coordinate (\(outside.x), \(outside.y)) is outside the \(city.name) extent \(Self.box(city.extent))")
         }
+        let inSource = g
         if let transformer {
             do {
                 g = try transformer.transform(g)
@@ -146,7 +147,13 @@ public final class FeatureValidator: @unchecked Sendable {
         default:
             do {
                 if let reason = try geos.invalidityReason(g) {
-                    return fail("invalid geometry: \(reason)")
+                    // GEOS locates the fault in the coordinates it was given: say it in the
+                    // file's own coordinates when they show it too, so it can be found there.
+                    if transformer != nil, let inFile = try? geos.invalidityReason(inSource) {
+                        return fail("invalid geometry: \(inFile)")
+                    }
+                    let crs = transformer == nil ? "" : " (position in \(city.storageCRS))"
+                    return fail("invalid geometry: \(reason)\(crs)")
                 }
             } catch {
                 return fail("invalid geometry: \(error.description)")
