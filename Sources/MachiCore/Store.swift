@@ -208,8 +208,9 @@ public final class Store: Sendable {
         let c = BoundingBox(
             minX: max(b.minX, e.minX - margin), minY: max(b.minY, e.minY - margin), maxX: min(b.maxX, e.maxX + margin),
             maxY: min(b.maxY, e.maxY + margin))
-        // Nothing near the city: a box that no stored feature can touch.
-        guard c.minX <= c.maxX, c.minY <= c.maxY else { return BoundingBox(minX: 1, minY: 1, maxX: -1, maxY: -1) }
+        // Nothing near the city: a box far beyond any plane coordinate, which no stored
+        // feature's box can overlap (an inverted box would still meet boxes around 0).
+        guard c.minX <= c.maxX, c.minY <= c.maxY else { return BoundingBox(minX: 1e300, minY: 1e300, maxX: 1e300, maxY: 1e300) }
         let steps = 8
         var points = [Position]()
         for i in 0...steps {

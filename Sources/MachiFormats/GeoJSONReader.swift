@@ -5,6 +5,9 @@ public final class GeoJSONReader: FeatureSource {
     public static let defaultMaxFeatureBytes = 64 << 20
 
     public private(set) var crs: String?
+    /// Set when the caller gives the CRS explicitly (`--srid`): a crs member in the file,
+    /// wherever it is, is then not the file's CRS and is not checked.
+    public var crsOverridden = false
     public var bytesRead: Int64 { file.offset }
     public let totalBytes: Int64
 
@@ -259,7 +262,7 @@ public final class GeoJSONReader: FeatureSource {
         }
         // Features were read in the CRS known when they were returned; a different one
         // declared after them would have been applied to none of them.
-        if let member = top.crs, let declared = GeoJSONFeature.crs(fromLegacyMember: member), declared != crs {
+        if !crsOverridden, let member = top.crs, let declared = GeoJSONFeature.crs(fromLegacyMember: member), declared != crs {
             throw .fatal(
                 .file,
                 "a \"crs\" member (\(declared)) after the features array was found only after the features were read as \(crs ?? "OGC:CRS84"); "

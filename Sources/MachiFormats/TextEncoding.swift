@@ -226,11 +226,13 @@ public final class TextEncoder {
     /// 〓 (GETA MARK), the substitution mark of Japanese typesetting, which CP932 has (0x81AC).
     public static let substitutionMark: Character = "\u{3013}"
 
-    /// Like `encode(_:)`, but a character the encoding has no code for becomes `replacement`
+    /// Like `encode(_:)`, but a scalar the encoding has no code for becomes `replacement`
     /// instead of failing the whole text: for exports, where one emoji in a note must not
-    /// cost the reader every other row. The whole character is replaced (an emoji with a skin
-    /// tone or a flag is one mark, not several). Throws only when `replacement` itself is
-    /// unencodable.
+    /// cost the reader every other row. Invisible modifiers that follow it (variation
+    /// selectors, skin tones, zero-width joiner, tag characters) go with it, so 👍🏽 is one
+    /// mark; the text before it is never touched, so a delimiter next to an emoji survives.
+    /// Encode field by field: the work is repeated once per substitution. Throws only when
+    /// `replacement` itself is unencodable.
     public func encode(_ text: String, substituting replacement: Character) throws(TextConversionError) -> (
         bytes: [UInt8], substitutions: Int
     ) {
@@ -238,33 +240,52 @@ public final class TextEncoder {
         let mark = try encode(String(replacement))
         var out = [UInt8]()
         var substitutions = 0
-        var rest = Substring(text)
+        var rest = Array(text.utf8)[...]
         while !rest.isEmpty {
-            let utf8 = Array(rest.utf8)
-            if utf8.allSatisfy({ $0 < 0x80 }) {
-                out += utf8
+            if rest.allSatisfy({ $0 < 0x80 }) {
+                out += rest
                 break
             }
-            switch utf8.withUnsafeBufferPointer({ converter.convert($0, expansion: 1) }) {
+            switch rest.withUnsafeBufferPointer({ converter.convert($0, expansion: 1) }) {
             case .success(let bytes):
                 out += bytes
                 rest = rest[rest.endIndex...]
             case .failure(.invalid(let offset)):
-                let bad = rest.utf8.index(rest.utf8.startIndex, offsetBy: offset)
-                // Back up to the start of the character holding the bad scalar, so that a
-                // combining mark does not leave its base letter half-encoded.
-                var start = rest.startIndex
-                var next = rest.index(after: start)
-                while next <= bad {
-                    start = next
-                    next = rest.index(after: start)
+                let bad = rest.startIndex + offset
+                if offset > 0 {
+                    // The part before the failure converted cleanly once already.
+                    guard case .success(let bytes) = rest[..<bad].withUnsafeBufferPointer({ converter.convert($0, expansion: 1) }) else {
+                        throw .unencodable(replacement, encoding, characterOffset: 0)
+                    }
+                    out += bytes
                 }
-                out += try encode(String(rest[..<start]))
                 out += mark
                 substitutions += 1
+                var next = bad + Self.scalarLength(rest[bad])
+                while next < rest.endIndex, let (scalar, length) = Self.scalar(in: rest, at: next), Self.isInvisibleModifier(scalar) {
+                    next += length
+                }
                 rest = rest[next...]
             }
         }
         return (out, substitutions)
+    }
+
+    static func scalarLength(_ lead: UInt8) -> Int {
+        lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
+    }
+
+    static func scalar(in bytes: ArraySlice<UInt8>, at i: Int) -> (UInt32, Int)? {
+        let n = scalarLength(bytes[i])
+        guard i + n <= bytes.endIndex else { return nil }
+        if n == 1 { return (UInt32(bytes[i]), 1) }
+        var v = UInt32(bytes[i]) & (0xFF >> (n + 1))
+        for k in 1..<n { v = v << 6 | UInt32(bytes[i + k] & 0x3F) }
+        return (v, n)
+    }
+
+    static func isInvisibleModifier(_ v: UInt32) -> Bool {
+        (0xFE00...0xFE0F).contains(v) || v == 0x200D || (0x1F3FB...0x1F3FF).contains(v) || (0xE0020...0xE007F).contains(v)
+            || (0xE0100...0xE01EF).contains(v)
     }
 }

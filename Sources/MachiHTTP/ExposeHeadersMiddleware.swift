@@ -1,9 +1,11 @@
 import HTTPTypes
 public import Hummingbird
 
-/// Lets scripts on other sites read response headers beyond the CORS-safelisted ones.
-/// Hummingbird's CORS middleware sends `Access-Control-Expose-Headers` only on preflight
-/// answers, but browsers read it from the actual response.
+/// CORS headers on every answer, not only on those to requests that carry `Origin`: the
+/// public answers are cacheable, and a copy stored for a same-site request must serve a
+/// script on another site too. Also lets those scripts read response headers beyond the
+/// CORS-safelisted ones (Hummingbird's CORS middleware exposes them only on preflights).
+/// No credentials are allowed cross-site, so staff answers stay unreadable there.
 public struct ExposeHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     let value: String
 
@@ -11,7 +13,8 @@ public struct ExposeHeadersMiddleware<Context: RequestContext>: RouterMiddleware
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
-        if request.headers[.origin] != nil { response.headers[.accessControlExposeHeaders] = value }
+        if response.headers[.accessControlAllowOrigin] == nil { response.headers[.accessControlAllowOrigin] = "*" }
+        response.headers[.accessControlExposeHeaders] = value
         return response
     }
 }

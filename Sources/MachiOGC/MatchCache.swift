@@ -42,9 +42,9 @@ final class MatchCache: Sendable {
         state.withLock { s in
             if let old = s.entries.updateValue(kept, forKey: key) {
                 s.ids -= old.idCount
-            } else {
-                s.order.append(key)
+                s.order.removeAll { $0 == key }
             }
+            s.order.append(key)
             s.ids += kept.idCount
             // Oldest first, but never the entry just put.
             while s.order.count > Self.maxEntries || (s.ids > Self.maxTotalIds && s.order.count > 1) {

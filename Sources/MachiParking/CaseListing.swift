@@ -46,7 +46,8 @@ extension ParkingCases {
     public func exportCSV(filter: CaseFilter, includePlate: Bool, encoding: TextEncoding) throws -> CSVExport {
         let features = try all(filter: filter)
         let columns = layer.attributes.enumerated().filter { includePlate || $0.element.key != "plate" }
-        var text = (columns.map { Self.csvField($0.element.label) } + ["経度", "緯度"]).joined(separator: ",") + "\r\n"
+        var rows = [columns.map { Self.csvField($0.element.label) } + ["経度", "緯度"]]
+        rows.reserveCapacity(features.count + 1)
         try store.toLonLat.withTransformer { t in
             for f in features {
                 var fields = columns.map {
@@ -56,13 +57,27 @@ extension ParkingCases {
                 if case .point(let p) = try t.transform(f.geometry) {
                     fields += [GeoJSONWriter.number(p.x), GeoJSONWriter.number(p.y)]
                 }
-                text += fields.joined(separator: ",") + "\r\n"
+                rows.append(fields)
             }
         }
         switch encoding {
-        case .utf8: return CSVExport(bytes: [0xEF, 0xBB, 0xBF] + Array(text.utf8), substitutions: 0)
+        case .utf8:
+            let text = rows.map { $0.joined(separator: ",") + "\r\n" }.joined()
+            return CSVExport(bytes: [0xEF, 0xBB, 0xBF] + Array(text.utf8), substitutions: 0)
         case .cp932:
-            let (bytes, substitutions) = try TextEncoder(.cp932).encode(text, substituting: TextEncoder.substitutionMark)
+            // Field by field, so a substitution can never swallow a delimiter or a quote.
+            let encoder = try TextEncoder(.cp932)
+            var bytes = [UInt8]()
+            var substitutions = 0
+            for row in rows {
+                for (i, field) in row.enumerated() {
+                    if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                    let (b, n) = try encoder.encode(field, substituting: TextEncoder.substitutionMark)
+                    bytes += b
+                    substitutions += n
+                }
+                bytes += [0x0D, 0x0A]
+            }
             return CSVExport(bytes: bytes, substitutions: substitutions)
         }
     }

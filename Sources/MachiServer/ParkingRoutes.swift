@@ -15,7 +15,7 @@ struct ParkingRoutes: Sendable {
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
 
     func register(on router: Router<MachiRequestContext>) {
-        let group = router.group("api/parking").add(middleware: NoStoreMiddleware())
+        let group = router.group("api/parking")
         group.post("incidents") { request, context in try await create(request, context) }
         group.get("incidents") { request, context in try list(request, context) }
         group.get("incidents/{id}") { request, context in try get(request, context) }

@@ -31,11 +31,12 @@ public enum MachiServer {
         router.add(middleware: CORSMiddleware(allowOrigin: .all, allowMethods: [.get, .head, .options]))
         // Scripts on other sites may read the cache validators, the CRS and paging headers too.
         router.add(middleware: ExposeHeadersMiddleware(["ETag", "Content-Crs", "Link", "Retry-After"]))
+        router.add(middleware: NoStoreMiddleware(prefixes: ["/api/parking", "/api/auth"]))
         router.add(middleware: ProblemMiddleware())
         router.add(
             middleware: FileMiddleware(
                 options.leafletRoot, urlBasePath: "/vendor/leaflet", cacheControl: .init([(MediaType(type: .any), [.maxAge(86400)])])))
-        router.add(middleware: StaticFiles(options.webRoot))
+        router.add(middleware: FileMiddleware(options.webRoot, searchForIndexHtml: true))
         let accounts = Accounts(store: store)
         router.add(middleware: AuthMiddleware(accounts: accounts))
         AuthRoutes(accounts: accounts).register(on: router)

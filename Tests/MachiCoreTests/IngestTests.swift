@@ -299,6 +299,25 @@ import Testing
         }
     }
 
+    /// --srid names the file's CRS, so a crs member hidden far from the file's end is not
+    /// checked against what the features were read as.
+    @Test func explicitSRIDWinsOverALateCRSMember() throws {
+        let env = try TestEnvironment()
+        defer { env.cleanup() }
+        let filler = String(repeating: "x", count: 70_000)
+        let feature =
+            #"{"type":"Feature","properties":{"mh_no":"M-1","system":"汚水"},"geometry":{"type":"Point","coordinates":[-40120.25,-135012.5]}}"#
+        let path = try env.write(
+            "late.geojson",
+            #"{"type":"FeatureCollection","features":[\#(feature)],"crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::6669"}},"note":"\#(filler)"}"#
+        )
+        var options = ImportOptions()
+        options.srid = 6674
+        let r = try Importer(store: env.store).run(layer: "manholes", path: path, options: options)
+        #expect(r.committed, "\(r.issues)")
+        #expect(try env.count("manholes") == 1)
+    }
+
     @Test func textWithANulIsRefusedNotCut() throws {
         let env = try TestEnvironment()
         defer { env.cleanup() }

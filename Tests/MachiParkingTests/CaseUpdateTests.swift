@@ -189,8 +189,12 @@ import Testing
         let cases = try ParkingCases(store: env.store)
         _ = try await newCase(cases, notes: "A🚗B\u{FFFD}C👍🏽駐車")
         _ = try await newCase(cases, notes: "ok")
+        // A note starting with a lone variation selector would join the comma before it into
+        // one character; the comma must survive.
+        _ = try await newCase(cases, notes: "\u{FE0F}x")
         let csv = try cases.exportCSV(filter: CaseFilter(), includePlate: false, encoding: .cp932)
-        #expect(csv.substitutions == 3)
+        #expect(csv.substitutions == 4)
+        #expect(csv.bytes.indices.contains { csv.bytes[$0...].starts(with: [0x2C, 0x81, 0xAC, 0x78, 0x2C]) })
         // 〓 is 0x81AC in CP932, 駐車 0x9293 0x8ED4; the skin-toned thumb is one character, one mark.
         let expected: [UInt8] = [0x41, 0x81, 0xAC, 0x42, 0x81, 0xAC, 0x43, 0x81, 0xAC, 0x92, 0x93, 0x8E, 0xD4]
         #expect(csv.bytes.indices.contains { csv.bytes[$0...].starts(with: expected) })

@@ -59,6 +59,9 @@ import Testing
                 ("/api/parking/incidents?limit=0", .get, f.auth, nil),
                 ("/api/parking/incidents", .get, [:], nil),
                 ("/api/auth/me", .get, f.auth, nil),
+                // Answered before routing: an unknown token, an unknown path under the group.
+                ("/api/parking/incidents", .get, [.authorization: "Bearer mgt_not-a-token"], nil),
+                ("/api/parking/nothing-here", .get, f.auth, nil),
             ]
             for (uri, method, headers, body) in requests {
                 try await client.execute(uri: uri, method: method, headers: headers, body: body) { r throws in

@@ -25,6 +25,8 @@ import Testing
         try await withApp { client in
             try await client.execute(uri: "/healthz", method: .get) { r throws in
                 #expect(r.status == .ok)
+                // CORS headers without Origin too: a cached copy must serve other sites' scripts.
+                #expect(r.headers[.accessControlAllowOrigin] == "*")
             }
         }
     }

@@ -106,6 +106,7 @@ public struct Importer: Sendable {
     {
         let layer = try store.layer(name)
         let source = try openSource(path: path, options: options)
+        if options.srid != nil, let geojson = source as? GeoJSONReader { geojson.crsOverridden = true }
         let sourceCRS: String? = options.srid.map { "EPSG:\($0)" } ?? source.crs
         let validator: FeatureValidator
         do {

@@ -11,7 +11,7 @@ struct AuthRoutes: Sendable {
     let throttle = LoginThrottle()
 
     func register(on router: Router<MachiRequestContext>) {
-        let group = router.group("api/auth").add(middleware: NoStoreMiddleware())
+        let group = router.group("api/auth")
         group.post("login") { request, context in try await login(request, context) }
         group.post("logout") { request, context in try logout(request, context) }
         group.get("me") { _, context in

@@ -1,25 +1,18 @@
 import HTTPTypes
 import Hummingbird
-import MachiHTTP
 
-/// Marks every answer of a staff route `Cache-Control: private, no-store`, errors included:
-/// plates, case lists and CSRF tokens must not stay in a shared cache or on a phone's disk
-/// after the session ends.
+/// Marks every answer under the staff paths `Cache-Control: private, no-store`: plates, case
+/// lists and CSRF tokens must not stay in a shared cache or on a phone's disk after the
+/// session ends. It sits outside the problem middleware, so it also sees the answers made
+/// from errors before routing (a revoked token's 401, a CSRF 403, a 413, an unknown path).
 struct NoStoreMiddleware<Context: RequestContext>: RouterMiddleware {
     static var value: String { "private, no-store" }
+    let prefixes: [String]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        do {
-            var response = try await next(request, context)
-            response.headers[.cacheControl] = Self.value
-            return response
-        } catch var p as Problem {
-            p.extraHeaders[.cacheControl] = Self.value
-            throw p
-        } catch let e as any ProblemConvertible {
-            var p = e.problem
-            p.extraHeaders[.cacheControl] = Self.value
-            throw p
-        }
+        var response = try await next(request, context)
+        let path = request.uri.path
+        if prefixes.contains(where: { path == $0 || path.hasPrefix($0 + "/") }) { response.headers[.cacheControl] = Self.value }
+        return response
     }
 }
