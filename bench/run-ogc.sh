@@ -61,9 +61,7 @@ PY
 } >"$res"
 
 for n in $SIZES; do
-  src="$OUT/pipes-$n.geojson"
-  [ -f "$src" ] || "$BIN/machigis-bench" generate --pipes "$n" --out "$src" >/dev/null
-  spread=$(python3 -c "import math; print(int(math.sqrt($n/2)*35/2*0.9))")
+  bench_source "$BIN" "$n"
   db="$OUT/ogc-$n.sqlite"; rm -f "$db"*
   "$BIN/machigis" ingest sewer_pipes "$src" --db "$db" --layers bench/layers 2>"$OUT/ogc-ingest-$n.log"
   t16=$("$BIN/machigis-bench" tiles --db "$db" --layers bench/layers --zoom 16 --runs 200)

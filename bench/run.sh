@@ -20,9 +20,7 @@ res="$OUT/results-sewer.md"
 } >"$res"
 
 for n in $SIZES; do
-  src="$OUT/pipes-$n.geojson"
-  [ -f "$src" ] || "$BIN/machigis-bench" generate --pipes "$n" --out "$src" >/dev/null
-  spread=$(python3 -c "import math; print(int(math.sqrt($n/2)*35/2*0.9))")
+  bench_source "$BIN" "$n"
   db="$OUT/machigis-$n.sqlite"; rm -f "$db"*
   "$BIN/machigis" init --db "$db" --layers bench/layers 2>/dev/null
   /usr/bin/time -f "%e %M" -o "$OUT/time-ingest" "$BIN/machigis" ingest sewer_pipes "$src" --db "$db" --layers bench/layers 2>"$OUT/ingest-$n.log"

@@ -203,14 +203,7 @@ public final class Store: Sendable {
     /// of a world-sized box project to nonsense (and matched nothing). Edges are sampled, not
     /// just corners, because a meridian is curved in the plane.
     public func planeBox(lonLat b: BoundingBox) throws -> BoundingBox {
-        let e = city.extent
-        let margin = 0.5
-        let c = BoundingBox(
-            minX: max(b.minX, e.minX - margin), minY: max(b.minY, e.minY - margin), maxX: min(b.maxX, e.maxX + margin),
-            maxY: min(b.maxY, e.maxY + margin))
-        // Nothing near the city: a box far beyond any plane coordinate, which no stored
-        // feature's box can overlap (an inverted box would still meet boxes around 0).
-        guard c.minX <= c.maxX, c.minY <= c.maxY else { return BoundingBox(minX: 1e300, minY: 1e300, maxX: 1e300, maxY: 1e300) }
+        guard let c = nearCity(b) else { return Self.matchesNothing }
         let steps = 8
         var points = [Position]()
         for i in 0...steps {
@@ -222,6 +215,21 @@ public final class Store: Sendable {
         try toPlane.withTransformer { try $0.transform(&points) }
         return BoundingBox(covering: points)
     }
+
+    /// The part of a lon/lat box within half a degree of the city extent (all stored data
+    /// lies in the extent); nil when there is none.
+    public func nearCity(_ b: BoundingBox) -> BoundingBox? {
+        let e = city.extent
+        let margin = 0.5
+        let c = BoundingBox(
+            minX: max(b.minX, e.minX - margin), minY: max(b.minY, e.minY - margin), maxX: min(b.maxX, e.maxX + margin),
+            maxY: min(b.maxY, e.maxY + margin))
+        return c.minX <= c.maxX && c.minY <= c.maxY ? c : nil
+    }
+
+    /// A storage-CRS box far beyond any plane coordinate, which no stored feature's box can
+    /// overlap (an inverted box would still meet boxes around 0).
+    public static let matchesNothing = BoundingBox(minX: 1e300, minY: 1e300, maxX: 1e300, maxY: 1e300)
 
     public func layer(_ name: String) throws -> LayerDefinition {
         guard let l = catalog[name] else {

@@ -17,7 +17,7 @@ public final class WriteBatcher: @unchecked Sendable {
     private var draining = false
     private let queue = DispatchQueue(label: "machigis.write-batcher")
     /// Bounds a transaction so one slow batch cannot hold the writer for long.
-    public var maxBatch = 256
+    public let maxBatch = 256
 
     public init(pool: DatabasePool) { self.pool = pool }
 

@@ -34,7 +34,7 @@ public struct ElectionRegistry: Sendable {
         }
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty, trimmed.count <= 200 else { throw ElectionError.invalid("name", "must be 1–200 characters") }
-        guard date.range(of: #"^\d{4}-\d{2}-\d{2}$"#, options: .regularExpression) != nil, DateParsing.date(date) != nil else {
+        guard DateParsing.date(date) != nil else {
             throw ElectionError.invalid("date", "\"\(date)\" is not a date (YYYY-MM-DD)")
         }
         try store.pool.write { db in

@@ -4,14 +4,17 @@ public import MachiGeometry
 /// RFC 7946 checks and messages as the file reader.
 public enum GeoJSONFeatureParser {
     public static func parse(_ bytes: [UInt8]) throws(FormatError) -> SourceFeature {
+        try GeoJSONFeature.make(from: try json(bytes), location: .file)
+    }
+
+    /// The body as a JSON value; a syntax error names its byte offset.
+    static func json(_ bytes: [UInt8]) throws(FormatError) -> JSONValue {
         let parsed = bytes.withUnsafeBufferPointer { buffer in
             Result { () throws(JSONSyntaxError) -> JSONValue in try JSONParser.parse(buffer) }
         }
         switch parsed {
-        case .success(let value):
-            return try GeoJSONFeature.make(from: value, location: .file)
-        case .failure(let e):
-            throw FormatError(.file, "invalid JSON at byte \(e.offset): \(e.message)")
+        case .success(let value): return value
+        case .failure(let e): throw FormatError(.file, "invalid JSON at byte \(e.offset): \(e.message)")
         }
     }
 }
@@ -23,14 +26,7 @@ extension GeoJSONFeatureParser {
     public static func parsePatch(_ bytes: [UInt8]) throws(FormatError) -> (
         members: [String], properties: [(key: String, value: FieldValue)], geometry: Geometry?
     ) {
-        let parsed = bytes.withUnsafeBufferPointer { buffer in
-            Result { () throws(JSONSyntaxError) -> JSONValue in try JSONParser.parse(buffer) }
-        }
-        let value: JSONValue
-        switch parsed {
-        case .success(let v): value = v
-        case .failure(let e): throw FormatError(.file, "invalid JSON at byte \(e.offset): \(e.message)")
-        }
+        let value = try json(bytes)
         guard case .object(let members) = value else { throw FormatError(.file, field: "body", "expected a JSON object") }
         var properties: [(key: String, value: FieldValue)] = []
         switch value["properties"] {

@@ -7,7 +7,7 @@ public final class GeoJSONReader: FeatureSource {
     public private(set) var crs: String?
     /// Set when the caller gives the CRS explicitly (`--srid`): a crs member in the file,
     /// wherever it is, is then not the file's CRS and is not checked.
-    public var crsOverridden = false
+    public let crsOverridden: Bool
     public var bytesRead: Int64 { file.offset }
     public let totalBytes: Int64
 
@@ -33,12 +33,15 @@ public final class GeoJSONReader: FeatureSource {
     /// Largest the read buffer has been, for checking that memory stays flat.
     var peakBufferedBytes: Int { scanner.peakBufferCount }
 
-    public convenience init(path: String) throws(FormatError) {
-        try self.init(path: path, maxFeatureBytes: Self.defaultMaxFeatureBytes)
+    /// - Parameter crsOverridden: the caller names the CRS (`--srid`), so the file's own
+    ///   crs member is neither looked for nor checked.
+    public convenience init(path: String, crsOverridden: Bool = false) throws(FormatError) {
+        try self.init(path: path, maxFeatureBytes: Self.defaultMaxFeatureBytes, crsOverridden: crsOverridden)
     }
 
-    init(path: String, maxFeatureBytes: Int) throws(FormatError) {
+    init(path: String, maxFeatureBytes: Int, crsOverridden: Bool = false) throws(FormatError) {
         self.path = path
+        self.crsOverridden = crsOverridden
         self.file = try ChunkedFile(path: path)
         self.totalBytes = file.size
         self.scanner = JSONStreamScanner(file: file)
@@ -68,7 +71,7 @@ public final class GeoJSONReader: FeatureSource {
         let foundFeatures = try Self.readMembers(of: scanner, into: &top, stopAtFeatures: true, afterFeatures: false)
 
         if foundFeatures {
-            if top.crs == nil, Self.tailMayHoldCRS(path: path) {
+            if top.crs == nil, !crsOverridden, Self.tailMayHoldCRS(path: path) {
                 // A crs written after the features array still has to apply to every feature,
                 // so look past the array before the first feature is returned. This second pass
                 // reads the whole file, so it is made only when the file's end names a "crs";

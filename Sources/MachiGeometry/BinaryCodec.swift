@@ -174,9 +174,10 @@ public enum SpatiaLiteBlob {
     static let entity: UInt8 = 0x69
     static let end: UInt8 = 0xFE
 
-    public static func encode(_ g: Geometry, srid: Int32) -> [UInt8] {
+    /// - Parameter box: the geometry's bounding box when the caller has it already.
+    public static func encode(_ g: Geometry, srid: Int32, box: BoundingBox? = nil) -> [UInt8] {
         var w = ByteWriter(capacity: 44 + g.positionCount * 16 + 8)
-        let bb = g.boundingBox
+        let bb = box ?? g.boundingBox
         w.u8(start)
         w.u8(1)
         w.u32(UInt32(bitPattern: srid))

@@ -22,6 +22,12 @@ public struct BoxFilter: Sendable, Hashable {
             inner = box
             return
         }
+        // Only the part near the city can hold features; the rest would project to nonsense.
+        guard let near = store.nearCity(box) else {
+            outer = Store.matchesNothing
+            inner = Store.matchesNothing
+            return
+        }
         let steps = 16
         var left = [Position]()
         var right = [Position]()
@@ -29,12 +35,12 @@ public struct BoxFilter: Sendable, Hashable {
         var top = [Position]()
         for i in 0...steps {
             let f = Double(i) / Double(steps)
-            let x = box.minX + (box.maxX - box.minX) * f
-            let y = box.minY + (box.maxY - box.minY) * f
-            left.append(Position(box.minX, y))
-            right.append(Position(box.maxX, y))
-            bottom.append(Position(x, box.minY))
-            top.append(Position(x, box.maxY))
+            let x = near.minX + (near.maxX - near.minX) * f
+            let y = near.minY + (near.maxY - near.minY) * f
+            left.append(Position(near.minX, y))
+            right.append(Position(near.maxX, y))
+            bottom.append(Position(x, near.minY))
+            top.append(Position(x, near.maxY))
         }
         var all = left + right + bottom + top
         try store.toPlane.withTransformer { try $0.transform(&all) }

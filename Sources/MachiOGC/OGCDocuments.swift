@@ -134,19 +134,7 @@ public struct OGCDocuments: Sendable {
     /// JSON Schema of one GeoJSON feature of the layer, linked as `describedby`: GDAL takes
     /// field types from it instead of guessing them from a first page where a column may be all null.
     public func featureSchema(_ layer: LayerDefinition, base: String) -> JSON {
-        var props = [(String, JSON)]()
-        for a in layer.attributes {
-            var p: JSON = ["title": .string(a.label)]
-            switch a.type {
-            case .text: p = p.with("type", "string")
-            case .integer: p = p.with("type", "integer")
-            case .real: p = p.with("type", "number")
-            case .boolean: p = p.with("type", "boolean")
-            case .date: p = p.with("type", "string").with("format", "date")
-            case .datetime: p = p.with("type", "string").with("format", "date-time")
-            }
-            props.append((a.key, p))
-        }
+        let props = layer.attributes.map { ($0.key, Self.schemaType($0)) }
         return [
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": .string(base + "/ogc/collections/\(layer.name)/schema"),
@@ -162,22 +150,27 @@ public struct OGCDocuments: Sendable {
         ]
     }
 
+    /// An attribute's title and JSON Schema type, shared by the feature schema and the queryables.
+    static func schemaType(_ a: AttributeDefinition) -> JSON {
+        let p: JSON = ["title": .string(a.label)]
+        switch a.type {
+        case .text: return p.with("type", "string")
+        case .integer: return p.with("type", "integer")
+        case .real: return p.with("type", "number")
+        case .boolean: return p.with("type", "boolean")
+        case .date: return p.with("type", "string").with("format", "date")
+        case .datetime: return p.with("type", "string").with("format", "date-time")
+        }
+    }
+
     /// JSON Schema (2020-12) of what a filter may name: every attribute and the geometry.
     public func queryables(_ layer: LayerDefinition, base: String) -> JSON {
         var props: [(String, JSON)] = [
             ("geometry", ["format": .string("geometry-" + layer.geometryType.rawValue.lowercased()), "x-ogc-role": "primary-geometry"])
         ]
         for a in layer.attributes {
-            var p: JSON = ["title": .string(a.label)]
+            var p = Self.schemaType(a)
             if let en = a.labelEn { p = p.with("description", .string(en + (a.unit.map { " (\($0))" } ?? ""))) }
-            switch a.type {
-            case .text: p = p.with("type", "string")
-            case .integer: p = p.with("type", "integer")
-            case .real: p = p.with("type", "number")
-            case .boolean: p = p.with("type", "boolean")
-            case .date: p = p.with("type", "string").with("format", "date")
-            case .datetime: p = p.with("type", "string").with("format", "date-time")
-            }
             if let values = a.values { p = p.with("enum", .array(values.map { .string($0) })) }
             if let min = a.min { p = p.with("minimum", .number(min)) }
             if let max = a.max { p = p.with("maximum", .number(max)) }

@@ -177,7 +177,7 @@ struct ParkingRoutes: Sendable {
     func time(_ p: QueryParameters, _ name: String) throws -> String? {
         guard let v = try p.string(name, maxLength: 40) else { return nil }
         let dateOnly = v.count == 10
-        guard let d = DateParsing.dateTime(dateOnly ? v + "T00:00:00" : v) else {
+        guard let d = dateOnly ? DateParsing.date(v) : DateParsing.dateTime(v) else {
             throw Problem.badParameter(name, "\"\(v)\" is not an ISO 8601 date or date-time")
         }
         // Japan has no daylight saving time: a day is always 86,400 s.

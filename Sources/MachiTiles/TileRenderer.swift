@@ -56,20 +56,10 @@ public struct TileRenderer: Sendable {
         return Rendered(bytes: MVTEncoder.tile(out), candidates: candidates, features: out.reduce(0) { $0 + $1.featureCount })
     }
 
-    /// The storage-CRS box around the buffered tile: edges are densified because a straight
-    /// lon/lat edge is slightly curved in the plane CS.
+    /// The storage-CRS box around the buffered tile (edges densified, cut to the city's
+    /// surroundings: a low-zoom tile spans far more than the plane zone is valid for).
     public func planeBox(_ tile: TileID) throws -> BoundingBox {
-        let b = tile.lonLatBounds(buffer: Double(buffer), extent: Double(extent))
-        var ring = [Position]()
-        let steps = 8
-        for i in 0...steps {
-            let f = Double(i) / Double(steps)
-            let x = b.minX + (b.maxX - b.minX) * f
-            let y = b.minY + (b.maxY - b.minY) * f
-            ring += [Position(x, b.minY), Position(x, b.maxY), Position(b.minX, y), Position(b.maxX, y)]
-        }
-        try store.toPlane.withTransformer { try $0.transform(&ring) }
-        return BoundingBox(covering: ring)
+        try store.planeBox(lonLat: tile.lonLatBounds(buffer: Double(buffer), extent: Double(extent)))
     }
 
     func fetch(_ layer: LayerDefinition, _ box: BoundingBox) throws -> [StoredFeature] {

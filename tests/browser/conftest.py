@@ -1,11 +1,34 @@
-"""Shared pieces of the browser tests: each test's outcome made visible to fixtures, and
-one Chromium session factory that saves a screenshot and the console log when a test
-fails. (The server is started by tests/run-browser.sh, not here.)"""
+"""Shared pieces of the browser tests: the server's address, waits and API reads, each
+test's outcome made visible to fixtures, and one Chromium session factory that saves a
+screenshot and the console log when a test fails. (The server is started by
+tests/run-browser.sh, not here.)"""
+import json
+import os
 import re
+import urllib.request
 
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.support.ui import WebDriverWait
+
+BASE = os.environ.get("MACHIGIS_URL", "").rstrip("/")
+WAIT_S = 20
+
+
+def pytest_configure(config):
+    # Without a server every test would be skipped, which reads as a pass: refuse instead.
+    if not BASE:
+        raise pytest.UsageError("MACHIGIS_URL is not set: run tests/run-browser.sh (make browser-test), which starts the server")
+
+
+def wait(drv, timeout=WAIT_S):
+    return WebDriverWait(drv, timeout)
+
+
+def api_get(path):
+    with urllib.request.urlopen(BASE + path, timeout=10) as r:
+        return json.load(r)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -5,36 +5,23 @@ does both) and an account with the role election in MACHIGIS_ELECTION_USER /
 MACHIGIS_ELECTION_PASSWORD. The base URL comes from MACHIGIS_URL. Uses Debian's chromium,
 chromium-driver and python3-selenium.
 """
-import json
 import os
 import urllib.error
 import urllib.request
 
 import pytest
-from conftest import chromium_session
-from selenium import webdriver
+from conftest import BASE, api_get, chromium_session, wait
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
-BASE = os.environ.get("MACHIGIS_URL", "").rstrip("/")
 USER = os.environ.get("MACHIGIS_ELECTION_USER", "")
 PASSWORD = os.environ.get("MACHIGIS_ELECTION_PASSWORD", "")
-WAIT_S = 20
 
-pytestmark = pytest.mark.skipif(not BASE, reason="MACHIGIS_URL is not set (tests/run-browser.sh starts the server)")
 needs_account = pytest.mark.skipif(
     not (USER and PASSWORD), reason="MACHIGIS_ELECTION_USER / MACHIGIS_ELECTION_PASSWORD are not set (tests/run-browser.sh creates one)"
 )
-
-
-def api_get(path, token=None):
-    req = urllib.request.Request(BASE + path)
-    if token:
-        req.add_header("Authorization", "Bearer " + token)
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return json.load(r)
 
 
 def status_of(path):
@@ -48,10 +35,6 @@ def status_of(path):
 @pytest.fixture
 def driver(request):
     yield from chromium_session(request, window=(1400, 950))
-
-
-def wait(drv, timeout=WAIT_S):
-    return WebDriverWait(drv, timeout)
 
 
 def open_page(drv):

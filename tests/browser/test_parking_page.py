@@ -13,20 +13,16 @@ import urllib.error
 import urllib.request
 
 import pytest
-from conftest import chromium_session
-from selenium import webdriver
+from conftest import BASE, chromium_session, wait
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
-BASE = os.environ.get("MACHIGIS_URL", "").rstrip("/")
 USER = os.environ.get("MACHIGIS_PARKING_USER", "")
 PASSWORD = os.environ.get("MACHIGIS_PARKING_PASSWORD", "")
-WAIT_S = 20
 PAGE = "/staff/parking/"
 
-pytestmark = pytest.mark.skipif(not BASE, reason="MACHIGIS_URL is not set (the Makefile starts the server)")
 needs_account = pytest.mark.skipif(
     not (USER and PASSWORD),
     reason="MACHIGIS_PARKING_USER / MACHIGIS_PARKING_PASSWORD are not set "
@@ -36,10 +32,6 @@ needs_account = pytest.mark.skipif(
 @pytest.fixture
 def driver(request):
     yield from chromium_session(request, mobile=(412, 915))
-
-
-def wait(drv, timeout=WAIT_S):
-    return WebDriverWait(drv, timeout)
 
 
 def tap(drv, el):

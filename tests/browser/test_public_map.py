@@ -4,37 +4,20 @@ Needs a running MachiGIS server with the sample ledger loaded; its base URL come
 the environment variable MACHIGIS_URL (e.g. http://127.0.0.1:18080). Uses Debian's
 chromium, chromium-driver and python3-selenium.
 """
-import json
-import os
 import re
-import urllib.request
 
 import pytest
-from conftest import chromium_session
-from selenium import webdriver
+from conftest import BASE, api_get, chromium_session, wait
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
-
-BASE = os.environ.get("MACHIGIS_URL", "").rstrip("/")
-WAIT_S = 20
-
-pytestmark = pytest.mark.skipif(not BASE, reason="MACHIGIS_URL is not set (the Makefile starts the server)")
 
 
-def api_get(path):
-    with urllib.request.urlopen(BASE + path, timeout=10) as r:
-        return json.load(r)
 
 
 @pytest.fixture
 def driver(request):
     yield from chromium_session(request, window=(1280, 900))
-
-
-def wait(drv, timeout=WAIT_S):
-    return WebDriverWait(drv, timeout)
 
 
 def open_and_agree(drv):

@@ -8,9 +8,10 @@ cd "$(dirname "$0")/../.."
 port=${CLIENT_TEST_PORT:-18090}
 bin=${MACHIGIS_BIN:-.build/debug/machigis}
 venv=.venv-clients
+. tools/server.sh
 tmp=$(mktemp -d)
-pid=
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+SERVER_PID=
+trap 'stop_server; rm -rf "$tmp"' EXIT
 db=$tmp/t.sqlite
 
 # Debian's python3 (not a pyenv one): its sqlite3 loads mod_spatialite and it brings python3-pytest.
@@ -32,11 +33,7 @@ if "$bin" tiles export --db "$db" --layers parking_incidents --minzoom 14 --maxz
 fi
 grep -q "staff-only" "$tmp/staff.log" || { echo "no clear refusal:"; cat "$tmp/staff.log"; exit 1; }
 [ ! -e "$tmp/staff-tiles" ] || { echo "refused export still wrote $tmp/staff-tiles"; exit 1; }
-"$bin" serve --db "$db" --port "$port" >"$tmp/server.log" 2>&1 &
-pid=$!
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
-# Another server on the port would answer the health check: make sure it is ours.
-kill -0 "$pid" 2>/dev/null || { echo "server did not start:"; cat "$tmp/server.log"; exit 1; }
+start_server "$bin" "$port" "$tmp/server.log" --db "$db"
 
 MACHIGIS_URL=http://127.0.0.1:$port MACHIGIS_DB=$db MACHIGIS_TILES=$tmp/tiles MACHIGIS_MBTILES=$tmp/tiles.mbtiles \
   MACHIGIS_TOKEN=$token MACHIGIS_WORK=$tmp \

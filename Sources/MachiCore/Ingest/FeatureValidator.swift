@@ -226,7 +226,7 @@ public final class FeatureValidator: @unchecked Sendable {
             }
         case .date:
             let n = halfwidth(text).replacingOccurrences(of: "/", with: "-")
-            guard n.range(of: #"^\d{4}-\d{2}-\d{2}$"#, options: .regularExpression) != nil, DateParsing.date(n) != nil else {
+            guard DateParsing.date(n) != nil else {
                 return .failure("\"\(text)\" is not a date (YYYY-MM-DD)")
             }
             return .success(n.databaseValue)
@@ -239,10 +239,8 @@ public final class FeatureValidator: @unchecked Sendable {
     /// Trims surrounding white space; most values have none, and Foundation's trimming
     /// bridges through NSString, which dominated import time.
     static func trimmed(_ s: String) -> String {
-        guard let first = s.utf8.first, let last = s.utf8.last else { return s }
-        func plain(_ b: UInt8) -> Bool { b > 0x20 && b != 0x7F }
-        // A non-ASCII lead byte only needs a look when it could start U+00A0 or U+3000.
-        if plain(first) && first != 0xC2 && first != 0xE3 && plain(last) && last != 0xA0 && last != 0x80 { return s }
+        guard let first = s.unicodeScalars.first, let last = s.unicodeScalars.last else { return s }
+        if !first.properties.isWhitespace && !last.properties.isWhitespace { return s }
         return s.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 

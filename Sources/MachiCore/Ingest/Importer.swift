@@ -90,7 +90,7 @@ public struct Importer: Sendable {
         }
         let opened = Result { () throws(FormatError) -> any FeatureSource in
             switch format {
-            case .geojson: return try GeoJSONReader(path: path)
+            case .geojson: return try GeoJSONReader(path: path, crsOverridden: options.srid != nil)
             case .shp: return try ShapefileReader(path: path, encoding: options.encoding)
             case .csv: return try CSVFeatureReader(path: path, encoding: options.encoding, coordinates: nil)
             }
@@ -106,7 +106,6 @@ public struct Importer: Sendable {
     {
         let layer = try store.layer(name)
         let source = try openSource(path: path, options: options)
-        if options.srid != nil, let geojson = source as? GeoJSONReader { geojson.crsOverridden = true }
         let sourceCRS: String? = options.srid.map { "EPSG:\($0)" } ?? source.crs
         let validator: FeatureValidator
         do {
@@ -140,8 +139,7 @@ public struct Importer: Sendable {
                     // B-tree indexes too: building one from sorted data at the end is several
                     // times cheaper than inserting into it row by row. In-file duplicate keys
                     // are caught in memory, so the unique index is not needed while loading.
-                    suspended = try Self.suspendIndexes(db, layer: layer)
-                    suspended += try Self.suspendRowTriggers(db, layer: layer)
+                    suspended = try Self.suspendIndexesAndRowTriggers(db, layer: layer)
                     try db.execute(sql: "DELETE FROM \"\(name)\"")
                 }
                 // One statement per set of columns the source supplies: an upsert must leave
@@ -177,13 +175,13 @@ public struct Importer: Sendable {
                         case .invalid(let issues):
                             report.rejected += 1
                             issues.forEach(record)
-                        case .valid(let valid, let blob, let location):
+                        case .valid(let valid, let blob, let box, let location):
                             let insert = try fixedStatement ?? statement(valid.supplied)
                             Self.bind(insert, valid.values, only: options.mode == .upsert ? valid.supplied : nil, blob: blob)
                             do {
                                 try insert.execute()
                                 report.loaded += 1
-                                if !suspended.isEmpty { boxes.append(.init(id: db.lastInsertedRowID, box: valid.geometry.boundingBox)) }
+                                if options.mode == .replace { boxes.append(.init(id: db.lastInsertedRowID, box: box)) }
                             } catch let e as DatabaseError where e.resultCode == .SQLITE_CONSTRAINT {
                                 report.rejected += 1
                                 let what =
@@ -207,7 +205,7 @@ public struct Importer: Sendable {
                     report.emptyRefused = true
                     return .rollback
                 }
-                if !suspended.isEmpty {
+                if options.mode == .replace {
                     try RTreeBulkLoad.load(db, table: layer.spatialIndexTable, entries: boxes)
                     for sql in suspended { try db.execute(sql: sql) }
                 }
@@ -258,29 +256,22 @@ public struct Importer: Sendable {
         blob.withUnsafeBytes { _ = sqlite3_bind_blob(s, index + 1, $0.baseAddress, Int32($0.count), sqliteTransient) }
     }
 
-    static func suspendIndexes(_ db: Database, layer: LayerDefinition) throws -> [String] {
-        let rows = try Row.fetchAll(
-            db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
-            arguments: [layer.name])
-        for r in rows {
-            let index: String = r["name"]
-            try db.execute(sql: "DROP INDEX \"\(index.replacingOccurrences(of: "\"", with: "\"\""))\"")
-        }
-        return rows.map { $0["sql"] }
-    }
-
-    /// Drops the layer's per-row INSERT and DELETE triggers, returning their SQL so the
-    /// same transaction can restore them exactly (DDL is transactional in SQLite).
-    static func suspendRowTriggers(_ db: Database, layer: LayerDefinition) throws -> [String] {
+    /// Drops the layer's B-tree indexes and its per-row INSERT and DELETE triggers,
+    /// returning their SQL so the same transaction can restore them exactly (DDL is
+    /// transactional in SQLite).
+    static func suspendIndexesAndRowTriggers(_ db: Database, layer: LayerDefinition) throws -> [String] {
         let rows = try Row.fetchAll(
             db,
             sql: """
-                SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?
-                AND (sql LIKE '%AFTER INSERT%' OR sql LIKE '%BEFORE INSERT%' OR sql LIKE '%AFTER DELETE%')
+                SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL
+                AND (type = 'index' OR (type = 'trigger'
+                    AND (sql LIKE '%AFTER INSERT%' OR sql LIKE '%BEFORE INSERT%' OR sql LIKE '%AFTER DELETE%')))
+                ORDER BY type
                 """, arguments: [layer.name])
         for r in rows {
-            let trigger: String = r["name"]
-            try db.execute(sql: "DROP TRIGGER \"\(trigger.replacingOccurrences(of: "\"", with: "\"\""))\"")
+            let type: String = r["type"]
+            let name: String = r["name"]
+            try db.execute(sql: "DROP \(type.uppercased()) \"\(name.replacingOccurrences(of: "\"", with: "\"\""))\"")
         }
         return rows.map { $0["sql"] }
     }

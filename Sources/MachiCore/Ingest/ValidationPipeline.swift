@@ -7,7 +7,8 @@ import MachiGeometry
 /// bound on queued batches keeps memory flat however large the file.
 final class ValidationPipeline: @unchecked Sendable {
     enum Item {
-        case valid(ValidFeature, blob: [UInt8], location: SourceLocation)
+        /// `box` is the geometry's bounding box, for the spatial index.
+        case valid(ValidFeature, blob: [UInt8], box: BoundingBox, location: SourceLocation)
         case invalid([ValidationIssue])
         /// A reader error; when not recoverable it is the last item.
         case formatError(FormatError)
@@ -20,7 +21,6 @@ final class ValidationPipeline: @unchecked Sendable {
 
     private let condition = NSCondition()
     private var queue: [Batch] = []
-    private var finished = false
     private var cancelled = false
     private var producerDone = false
     private let maxQueued = 8
@@ -54,7 +54,9 @@ final class ValidationPipeline: @unchecked Sendable {
                             feature.location, field: validator.layer.key, "duplicate key \"\(key)\" (appears earlier in the file)")
                         items.append(.invalid([issue]))
                     } else {
-                        items.append(.valid(v, blob: SpatiaLiteBlob.encode(v.geometry, srid: srid), location: feature.location))
+                        let box = v.geometry.boundingBox
+                        items.append(
+                            .valid(v, blob: SpatiaLiteBlob.encode(v.geometry, srid: srid, box: box), box: box, location: feature.location))
                     }
                 case .invalid(let issues): items.append(.invalid(issues))
                 }
@@ -69,7 +71,6 @@ final class ValidationPipeline: @unchecked Sendable {
         }
         if !items.isEmpty { _ = push(Batch(items: items, bytesRead: source.bytesRead)) }
         condition.lock()
-        finished = true
         producerDone = true
         condition.broadcast()
         condition.unlock()
@@ -90,7 +91,7 @@ final class ValidationPipeline: @unchecked Sendable {
     func next() -> Batch? {
         condition.lock()
         defer { condition.unlock() }
-        while queue.isEmpty && !finished { condition.wait() }
+        while queue.isEmpty && !producerDone { condition.wait() }
         if queue.isEmpty { return nil }
         let b = queue.removeFirst()
         condition.broadcast()

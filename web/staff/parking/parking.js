@@ -666,7 +666,7 @@
 
   function renderDetail(f, etag) {
     const p = f.properties || {};
-    app.detail = { id: f.id, feature: f, etag: etag || (p.version != null ? `"v${p.version}"` : null) };
+    app.detail = { id: f.id, feature: f, etag };
     $('detail-id').textContent = f.id;
     const st = $('detail-status');
     st.textContent = statusLabel(p.status);
@@ -716,16 +716,13 @@
     $('detail-assignee').value = p.assignee || '';
     $('detail-notes').value = p.notes || '';
 
-    const hist = Array.isArray(f.history) ? f.history.slice() : [];
-    hist.sort((a, b) => String(a.at).localeCompare(String(b.at)));
+    const hist = Array.isArray(f.history) ? f.history : []; // oldest first, as the server sends it
     $('detail-history').innerHTML = hist.length ? hist.map(historyHTML).join('') : '<li class="hint">履歴はありません。</li>';
     updateListItem(f);
   }
 
-  const ACTION_LABELS = {
-    create: '登録', created: '登録', insert: '登録', update: '更新', updated: '更新', edit: '更新',
-    status: '状態の変更', status_change: '状態の変更', transition: '状態の変更', delete: '削除',
-  };
+  // The server records create, update and status:<new status>.
+  const ACTION_LABELS = { create: '登録', update: '更新' };
 
   function valueText(field, v) {
     if (v === null || v === undefined || v === '') return '（なし）';
@@ -979,7 +976,13 @@
     $('app-title').textContent = title;
   }
 
+  // The layer file's categories (layers/parking_incidents.yaml), for the three pickers.
+  const CATEGORIES = ['違法駐車', '迷惑駐車', '放置車両', 'その他'];
+
   async function start() {
+    for (const id of ['case-category', 'filter-category', 'hot-category']) {
+      $(id).append(...CATEGORIES.map((c) => new Option(c, c)));
+    }
     $('case-observed').value = inputNowJST();
     $('login-form').addEventListener('submit', login);
     $('login-form').addEventListener('input', () => $('login-error').classList.remove('info'));
