@@ -95,8 +95,8 @@ public enum DateParsing {
 }
 
 /// Proleptic Gregorian calendar arithmetic on days since 1970-01-01 (H. Hinnant's algorithms).
-enum CivilDate {
-    static func days(year y0: Int, month m: Int, day d: Int) -> Int {
+public enum CivilDate {
+    public static func days(year y0: Int, month m: Int, day d: Int) -> Int {
         let y = m <= 2 ? y0 - 1 : y0
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400

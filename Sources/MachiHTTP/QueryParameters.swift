@@ -12,7 +12,7 @@ public struct QueryParameters: Sendable {
     public private(set) var order: [String] = []
 
     public init(_ request: Request, allowed: Set<String>) throws {
-        try self.init(rawQuery: request.uri.query ?? "", known: allowed.sorted()) { allowed.contains($0) }
+        try self.init(rawQuery: request.uri.query ?? "", known: allowed) { allowed.contains($0) }
     }
 
     public init(_ request: Request, allowed: (String) -> Bool) throws {
@@ -20,13 +20,14 @@ public struct QueryParameters: Sendable {
     }
 
     /// `known` lists the allowed names in the error for an unknown one, when they are few.
-    public init(rawQuery: String, known: [String]? = nil, allowed: (String) -> Bool) throws {
+    public init(rawQuery: String, known: Set<String>? = nil, allowed: (String) -> Bool) throws {
         for pair in rawQuery.split(separator: "&", omittingEmptySubsequences: true) {
             let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard let key = Self.decode(kv[0]) else { throw Problem.badParameter(String(kv[0].prefix(40)), "bad percent-encoding") }
             guard let value = Self.decode(kv.count > 1 ? kv[1] : "") else { throw Problem.badParameter(key, "bad percent-encoding") }
             guard allowed(key) else {
-                let hint = known.map { $0.isEmpty ? "; this endpoint takes none" : "; allowed: \($0.joined(separator: ", "))" } ?? ""
+                let hint =
+                    known.map { $0.isEmpty ? "; this endpoint takes none" : "; allowed: \($0.sorted().joined(separator: ", "))" } ?? ""
                 throw Problem.badParameter(String(key.prefix(60)), "unknown parameter\(hint)")
             }
             guard values[key] == nil else { throw Problem.badParameter(key, "given more than once") }

@@ -1,5 +1,6 @@
 public import MachiCore
 public import MachiGeometry
+import MachiTiles
 
 /// The `bbox` of an items request, resolved against the storage CRS.
 ///
@@ -73,7 +74,7 @@ public struct BoxFilter: Sendable, Hashable {
     static func path(_ ps: [Position], _ r: BoundingBox) -> Bool {
         guard let first = ps.first else { return false }
         if r.contains(first) { return true }
-        for i in ps.indices.dropFirst() where segment(ps[i - 1], ps[i], r) { return true }
+        for i in ps.indices.dropFirst() where Clipping.segment(ps[i - 1], ps[i], r) != nil { return true }
         return false
     }
 
@@ -81,28 +82,5 @@ public struct BoxFilter: Sendable, Hashable {
     static func polygon(_ rings: [[Position]], _ r: BoundingBox) -> Bool {
         if rings.contains(where: { path($0, r) }) { return true }
         return Geometry.polygon(rings).contains(Position(r.minX, r.minY))
-    }
-
-    /// Liang–Barsky: whether any part of segment a–b lies in the box.
-    static func segment(_ a: Position, _ b: Position, _ r: BoundingBox) -> Bool {
-        let dx = b.x - a.x
-        let dy = b.y - a.y
-        var t0 = 0.0
-        var t1 = 1.0
-        for (p, q) in [(-dx, a.x - r.minX), (dx, r.maxX - a.x), (-dy, a.y - r.minY), (dy, r.maxY - a.y)] {
-            if p == 0 {
-                if q < 0 { return false }
-            } else {
-                let t = q / p
-                if p < 0 {
-                    if t > t1 { return false }
-                    t0 = max(t0, t)
-                } else {
-                    if t < t0 { return false }
-                    t1 = min(t1, t)
-                }
-            }
-        }
-        return t0 <= t1
     }
 }

@@ -3,7 +3,6 @@ import GRDB
 public import MachiCore
 import MachiGeometry
 public import MachiHTTP
-import Synchronization
 
 /// GeoJSON for OGC items: geometries in the requested CRS and its axis order, properties
 /// typed by the layer file, and the paging links of Part 1.
@@ -11,8 +10,6 @@ public struct FeatureWriter: Sendable {
     public let store: Store
     public let layer: LayerDefinition
     public let crs: OGCCRS
-
-    static let clock = SecondClock()
 
     /// `,"key":` of each attribute, escaped once rather than per feature.
     let propertyKeys: [[UInt8]]
@@ -62,7 +59,7 @@ public struct FeatureWriter: Sendable {
         out.raw(",\"numberReturned\":")
         out.int(Int64(page.features.count))
         out.raw(",\"timeStamp\":")
-        out.string(Self.clock.now())
+        out.string(Timestamp.now())
         out.raw(",\"links\":")
         out.raw(JSON.array(links).text)
         out.raw(",\"features\":[")
@@ -129,20 +126,5 @@ public struct FeatureWriter: Sendable {
             out.raw(JSON.array(links).text)
         }
         out.raw("}")
-    }
-}
-
-/// `Timestamp.now()` builds a date formatter on every call; a page's `timeStamp` has whole
-/// seconds, so the text is made once per second and shared.
-final class SecondClock: Sendable {
-    private let last = Mutex<(second: Int, text: String)>((-1, ""))
-
-    func now() -> String {
-        let d = Date()
-        let second = Int(d.timeIntervalSince1970)
-        if let hit = last.withLock({ $0.second == second ? $0.text : nil }) { return hit }
-        let text = Timestamp.format(d)
-        last.withLock { $0 = (second, text) }
-        return text
     }
 }

@@ -53,9 +53,6 @@ final class MatchCache: Sendable {
             }
         }
     }
-
-    /// Ids currently kept, for tests.
-    var idsKept: Int { state.withLock { $0.ids } }
 }
 
 extension MatchCache.Entry {

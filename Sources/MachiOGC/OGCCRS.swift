@@ -67,11 +67,4 @@ public struct OGCCRS: Sendable, Hashable {
     public func gisBox(_ b: BoundingBox) -> BoundingBox {
         northingFirst ? BoundingBox(minX: b.minY, minY: b.minX, maxX: b.maxY, maxY: b.maxX) : b
     }
-
-    /// A storage-CRS geometry → this CRS in its own axis order; `toLonLat` is a checked-out
-    /// transformer from the store's pool, so a page of features shares one.
-    public func fromStorage(_ g: Geometry, storageSRID: Int32, toLonLat: CoordinateTransformer) throws -> Geometry {
-        let gis = epsg == storageSRID ? g : try toLonLat.transform(g)
-        return northingFirst ? swapped(gis) : gis
-    }
 }

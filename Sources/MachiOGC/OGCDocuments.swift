@@ -121,7 +121,10 @@ public struct OGCDocuments: Sendable {
     func temporalExtent(_ layer: LayerDefinition) throws -> JSON? {
         guard let key = layer.temporal, layer.attribute(key) != nil else { return nil }
         let row = try store.pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT min(t.\"\(key)\"), max(t.\"\(key)\") FROM \"\(layer.name)\" t")
+            // Two subqueries, so each is one seek on the attribute's index instead of a table scan.
+            try Row.fetchOne(
+                db,
+                sql: "SELECT (SELECT min(\"\(key)\") FROM \"\(layer.name)\"), (SELECT max(\"\(key)\") FROM \"\(layer.name)\")")
         }
         let low: String? = row?[0]
         let high: String? = row?[1]

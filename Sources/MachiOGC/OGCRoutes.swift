@@ -41,7 +41,7 @@ public struct OGCRoutes: Sendable {
         }
         router.get("ogc/collections/{collectionId}/schema") { request, context in
             let l = try layer(context, user(context))
-            _ = try QueryParameters(request, allowed: Self.only(["f"]))
+            _ = try QueryParameters(request, allowed: ["f"])
             return Self.json(
                 documents.featureSchema(l, base: request.baseURL).text, type: "application/schema+json", restricted: !l.access.isPublic)
         }
@@ -58,23 +58,21 @@ public struct OGCRoutes: Sendable {
         try gate.layer(try Self.pathParameter(context, "collectionId"), for: user)
     }
 
-    static func only(_ names: Set<String>) -> (String) -> Bool { { names.contains($0) } }
-
     func landing(_ request: Request) throws -> Response {
-        let q = try QueryParameters(request, allowed: Self.only(["f"]))
+        let q = try QueryParameters(request, allowed: ["f"])
         let base = request.baseURL
         if try OutputFormat.choose(q, request) == .html { return Self.html(HTMLPages.landing(documents, base: base)) }
         return Self.json(documents.landing(base: base).text)
     }
 
     func conformance(_ request: Request) throws -> Response {
-        let q = try QueryParameters(request, allowed: Self.only(["f"]))
+        let q = try QueryParameters(request, allowed: ["f"])
         if try OutputFormat.choose(q, request) == .html { return Self.html(HTMLPages.conformance(base: request.baseURL)) }
         return Self.json(documents.conformanceDocument(base: request.baseURL).text)
     }
 
     func api(_ request: Request, _ user: StaffUser?) throws -> Response {
-        let q = try QueryParameters(request, allowed: Self.only(["f"]))
+        let q = try QueryParameters(request, allowed: ["f"])
         let layers = gate.visible(to: user)
         if try OutputFormat.choose(q, request) == .html { return Self.html(HTMLPages.api(layers, base: request.baseURL)) }
         let doc = OpenAPIDocument(store: store, layers: layers).document(base: request.baseURL)
@@ -82,7 +80,7 @@ public struct OGCRoutes: Sendable {
     }
 
     func collections(_ request: Request, _ user: StaffUser?) throws -> Response {
-        let q = try QueryParameters(request, allowed: Self.only(["f"]))
+        let q = try QueryParameters(request, allowed: ["f"])
         let layers = gate.visible(to: user)
         let restricted = layers.contains { !$0.access.isPublic }
         if try OutputFormat.choose(q, request) == .html {
@@ -92,7 +90,7 @@ public struct OGCRoutes: Sendable {
     }
 
     func collection(_ request: Request, _ layer: LayerDefinition) throws -> Response {
-        let q = try QueryParameters(request, allowed: Self.only(["f"]))
+        let q = try QueryParameters(request, allowed: ["f"])
         let doc = try documents.collection(layer, base: request.baseURL)
         let restricted = !layer.access.isPublic
         if try OutputFormat.choose(q, request) == .html {
@@ -119,7 +117,7 @@ public struct OGCRoutes: Sendable {
     }
 
     func item(_ request: Request, _ layer: LayerDefinition, _ id: String) throws -> Response {
-        let q = try QueryParameters(request, allowed: Self.only(["f", "crs"]))
+        let q = try QueryParameters(request, allowed: ["f", "crs"])
         let supported = OGCCRS.supported(storageSRID: store.city.srid)
         var crs = OGCCRS.crs84
         if let v = try q.string("crs") {
@@ -143,7 +141,7 @@ public struct OGCRoutes: Sendable {
     }
 
     func queryables(_ request: Request, _ layer: LayerDefinition) throws -> Response {
-        let q = try QueryParameters(request, allowed: Self.only(["f"]))
+        let q = try QueryParameters(request, allowed: ["f"])
         let doc = documents.queryables(layer, base: request.baseURL).text
         if try OutputFormat.choose(q, request) == .html {
             return Self.html(

@@ -150,13 +150,7 @@ extension ParkingCases {
             return v
         }
         guard let y = num(0, 4), let m = num(5, 7), let d = num(8, 10), let h = num(11, 13), h < 24 else { return nil }
-        // Days since 1970-01-01 (a Thursday), by Howard Hinnant's civil-from-days inverse.
-        let yy = m <= 2 ? y - 1 : y
-        let era = (yy >= 0 ? yy : yy - 399) / 400
-        let yoe = yy - era * 400
-        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146097 + doe - 719468
+        let days = CivilDate.days(year: y, month: m, day: d)
         let weekday = ((days % 7) + 7 + 3) % 7  // 1970-01-01 was a Thursday (index 3)
         return (h, weekday)
     }

@@ -209,7 +209,7 @@ public struct ParkingCases: Sendable {
                 db,
                 sql: """
                     SELECT t.id, t.observed_at, t.category, t.geom FROM parking_incidents t
-                    WHERE t.fid IN (SELECT pkid FROM idx_parking_incidents_geom WHERE xmin <= ? AND xmax >= ? AND ymin <= ? AND ymax >= ?)
+                    WHERE t.fid IN (SELECT pkid FROM \(layer.spatialIndexTable) WHERE xmin <= ? AND xmax >= ? AND ymin <= ? AND ymax >= ?)
                       AND t.status IN ('open', 'in_progress') AND t.observed_at >= ? AND t.id <> ?
                     """, arguments: [p.x + r, p.x - r, p.y + r, p.y - r, since, id])
             return try rows.compactMap { row -> NearbyCase? in

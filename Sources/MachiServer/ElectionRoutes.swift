@@ -2,8 +2,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import MachiCore
-import MachiElections
-import MachiHTTP
+public import MachiElections
+public import MachiHTTP
 
 /// The election office's API under /api/elections. Published elections are public;
 /// unpublished ones exist only for the roles `election` and `admin`: the anonymous public
@@ -18,33 +18,13 @@ struct ElectionRoutes: Sendable {
     }
 
     func register(on router: Router<MachiRequestContext>) {
-        router.get("api/elections") { request, context in try answer { try list(request, context) } }
+        router.get("api/elections") { request, context in try list(request, context) }
         let group = router.group("api/elections")
-        group.get("{id}") { request, context in try answer { try detail(request, context) } }
-        group.get("{id}/turnout.geojson") { request, context in try answer { try turnout(request, context) } }
-        group.get("{id}/stations.geojson") { request, context in try answer { try stations(request, context) } }
-        group.get("{id}/regulated-zones.geojson") { request, context in try answer { try zones(request, context) } }
-        group.get("{id}/regulated-zones/check") { request, context in try answer { try check(request, context) } }
-    }
-
-    /// The module's errors as problem documents. Whether an election exists or may be compared
-    /// with depends on who asks, and a cached 404 would hide an election after its publication,
-    /// so these answers are never shared.
-    func answer(_ body: () throws -> Response) throws -> Response {
-        do {
-            return try body()
-        } catch let e as ElectionError {
-            var p: Problem
-            switch e.kind {
-            case .notFound: p = Problem.notFound(e.message)
-            case .forbidden: p = Problem(.forbidden, "Forbidden", detail: e.message)
-            case .invalid(let parameter): p = Problem.badParameter(parameter, e.message)
-            case .conflict: p = Problem(.conflict, "Conflict", detail: e.message)
-            }
-            p.extraHeaders[.cacheControl] = Self.unshared.cacheControl
-            p.extraHeaders[.vary] = Self.unshared.vary
-            throw p
-        }
+        group.get("{id}") { request, context in try detail(request, context) }
+        group.get("{id}/turnout.geojson") { request, context in try turnout(request, context) }
+        group.get("{id}/stations.geojson") { request, context in try stations(request, context) }
+        group.get("{id}/regulated-zones.geojson") { request, context in try zones(request, context) }
+        group.get("{id}/regulated-zones/check") { request, context in try check(request, context) }
     }
 
     func election(_ context: MachiRequestContext) throws -> Election {
@@ -131,4 +111,22 @@ struct ElectionRoutes: Sendable {
     }
 
     static let unshared = (cacheControl: "private, no-store", vary: "Authorization, Cookie")
+}
+
+/// The module's errors as problem documents. Whether an election exists or may be compared
+/// with depends on who asks, and a cached 404 would hide an election after its publication,
+/// so these answers are never shared.
+extension ElectionError: ProblemConvertible {
+    public var problem: Problem {
+        var p: Problem
+        switch kind {
+        case .notFound: p = Problem.notFound(message)
+        case .forbidden: p = Problem(.forbidden, "Forbidden", detail: message)
+        case .invalid(let parameter): p = Problem.badParameter(parameter, message)
+        case .conflict: p = Problem(.conflict, "Conflict", detail: message)
+        }
+        p.extraHeaders[.cacheControl] = ElectionRoutes.unshared.cacheControl
+        p.extraHeaders[.vary] = ElectionRoutes.unshared.vary
+        return p
+    }
 }

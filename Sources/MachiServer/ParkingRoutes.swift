@@ -4,8 +4,8 @@ import Hummingbird
 import MachiCore
 import MachiFormats
 import MachiGeometry
-import MachiHTTP
-import MachiParking
+public import MachiHTTP
+public import MachiParking
 
 /// Staff-only API for parking cases under /api/parking. Every route requires the
 /// road_traffic (or admin) role; nothing here is reachable anonymously.
@@ -46,9 +46,7 @@ struct ParkingRoutes: Sendable {
     func create(_ request: Request, _ context: MachiRequestContext) async throws -> Response {
         let user = try context.requireUser(roles: Self.roles)
         let body = try await request.body.collect(upTo: context.maxUploadSize)
-        let created = try await mappedAsync {
-            try await cases.create(body: Array(buffer: body), user: user, idempotencyKey: request.headers[Self.idempotencyKey])
-        }
+        let created = try await cases.create(body: Array(buffer: body), user: user, idempotencyKey: request.headers[Self.idempotencyKey])
         var duplicates = "["
         for (i, d) in created.possibleDuplicates.enumerated() {
             if i > 0 { duplicates += "," }
@@ -65,7 +63,7 @@ struct ParkingRoutes: Sendable {
     func get(_ request: Request, _ context: MachiRequestContext) throws -> Response {
         _ = try context.requireUser(roles: Self.roles)
         let id = try context.parameters.require("id")
-        let (item, history) = try mapped { try cases.get(id: id) }
+        let (item, history) = try cases.get(id: id)
         var h = "["
         for (i, e) in history.enumerated() {
             if i > 0 { h += "," }
@@ -79,9 +77,7 @@ struct ParkingRoutes: Sendable {
         let user = try context.requireUser(roles: Self.roles)
         let id = try context.parameters.require("id")
         let body = try await request.body.collect(upTo: context.maxUploadSize)
-        let item = try await mappedAsync {
-            try await cases.update(id: id, body: Array(buffer: body), ifMatch: request.headers[.ifMatch], user: user)
-        }
+        let item = try await cases.update(id: id, body: Array(buffer: body), ifMatch: request.headers[.ifMatch], user: user)
         return try featureResponse(item)
     }
 
@@ -148,7 +144,7 @@ struct ParkingRoutes: Sendable {
             return r
         }
         let encoding: TextEncoding = try p.oneOf("encoding", ["utf-8", "cp932"]) == "cp932" ? .cp932 : .utf8
-        let csv = try mapped { try cases.exportCSV(filter: filter, includePlate: includePlate, encoding: encoding) }
+        let csv = try cases.exportCSV(filter: filter, includePlate: includePlate, encoding: encoding)
         let charset = encoding == .cp932 ? "Shift_JIS" : "utf-8"
         var headers: HTTPFields = [
             .contentType: "text/csv; charset=\(charset)", .contentDisposition: "attachment; filename=\"parking-\(stamp).csv\"",
@@ -165,7 +161,7 @@ struct ParkingRoutes: Sendable {
         var f = CaseFilter()
         f.from = try time(p, "from")
         f.to = try time(p, "to")
-        f.category = try p.oneOf("category", ["違法駐車", "迷惑駐車", "放置車両", "その他"])
+        f.category = try p.oneOf("category", cases.layer.attribute("category")?.values ?? [])
         f.status = try p.oneOf("status", CaseStatus.allCases.map(\.rawValue))
         f.q = try p.string("q", maxLength: 100)
         if let b = try p.lonLatBBox() { f.box = try cases.store.planeBox(lonLat: b) }
@@ -194,26 +190,12 @@ struct ParkingRoutes: Sendable {
         r.headers[.eTag] = ParkingCases.etag(item.version)
         return r
     }
+}
 
-    func mappedAsync<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let e as ParkingError {
-            throw problem(e)
-        }
-    }
-
-    /// Domain failures to HTTP statuses.
-    func mapped<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let e as ParkingError {
-            throw problem(e)
-        }
-    }
-
-    func problem(_ e: ParkingError) -> Problem {
-        switch e {
+/// Domain failures to HTTP statuses, answered by the problem middleware.
+extension ParkingError: ProblemConvertible {
+    public var problem: Problem {
+        switch self {
         case .notFound(let id):
             return Problem.notFound("no parking case \(id)")
         case .versionMismatch(let v):

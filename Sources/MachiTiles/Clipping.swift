@@ -31,7 +31,7 @@ public enum Clipping {
     }
 
     /// The part of segment a–b inside `box`, or nil when it misses the box.
-    static func segment(_ a: Position, _ b: Position, _ box: BoundingBox) -> (Position, Position)? {
+    public static func segment(_ a: Position, _ b: Position, _ box: BoundingBox) -> (Position, Position)? {
         let dx = b.x - a.x
         let dy = b.y - a.y
         var t0 = 0.0

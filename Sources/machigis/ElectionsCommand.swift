@@ -25,15 +25,6 @@ struct ElectionsCommand: ParsableCommand {
         }
     }
 
-    static func encoding(_ name: String) throws -> TextEncoding? {
-        switch name.lowercased() {
-        case "auto": return nil
-        case "utf-8", "utf8": return .utf8
-        case "cp932", "shift_jis", "sjis": return .cp932
-        default: throw ValidationError("--encoding must be auto, utf-8 or cp932")
-        }
-    }
-
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register an election (unpublished until `publish`).")
 
@@ -98,7 +89,7 @@ struct ElectionsCommand: ParsableCommand {
             let s = try store.open()
             let office = try ElectionOffice(store: s)
             var options = TurnoutImportOptions()
-            options.encoding = try ElectionsCommand.encoding(encoding)
+            options.encoding = try textEncoding(encoding)
             options.skipInvalid = skipInvalid
             options.aliases = try ElectionsCommand.run {
                 do { return try TurnoutAliases.load(layersDirectory: store.layers) } catch let e as TurnoutAliases.FileError {
@@ -143,7 +134,7 @@ struct ElectionsCommand: ParsableCommand {
             let office = try ElectionOffice(store: try store.open())
             var options = DistrictBuildOptions(areasPath: areas, areaKey: areaKey, mappingPath: mapping)
             options.boundaryPath = boundary
-            options.encoding = try ElectionsCommand.encoding(encoding)
+            options.encoding = try textEncoding(encoding)
             options.srid = srid
             options.tolerance = toleranceM2
             options.dryRun = dryRun

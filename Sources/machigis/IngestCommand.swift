@@ -32,9 +32,7 @@ struct Ingest: ParsableCommand {
 
     func validate() throws {
         if let format, SourceFormat(rawValue: format) == nil { throw ValidationError("--format must be geojson, shp or csv") }
-        guard ["auto", "utf-8", "utf8", "cp932", "shift_jis", "sjis"].contains(encoding.lowercased()) else {
-            throw ValidationError("--encoding must be auto, utf-8 or cp932")
-        }
+        _ = try textEncoding(encoding)
         guard ImportMode(rawValue: mode) != nil else { throw ValidationError("--mode must be replace, upsert or append") }
     }
 
@@ -42,11 +40,7 @@ struct Ingest: ParsableCommand {
         let store = try self.store.open()
         var options = ImportOptions()
         options.format = format.flatMap(SourceFormat.init(rawValue:))
-        switch encoding.lowercased() {
-        case "utf-8", "utf8": options.encoding = .utf8
-        case "cp932", "shift_jis", "sjis": options.encoding = .cp932
-        default: options.encoding = nil
-        }
+        options.encoding = try textEncoding(encoding)
         options.srid = srid
         options.mode = ImportMode(rawValue: mode) ?? .replace
         options.skipInvalid = skipInvalid

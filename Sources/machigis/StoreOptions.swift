@@ -1,5 +1,6 @@
 import ArgumentParser
 import MachiCore
+import MachiFormats
 
 /// Options every subcommand that touches the store shares.
 struct StoreOptions: ParsableArguments {
@@ -12,6 +13,16 @@ struct StoreOptions: ParsableArguments {
     func open() throws -> Store {
         let catalog = try LayerCatalog.load(directory: layers)
         return try Store(path: db, catalog: catalog)
+    }
+}
+
+/// The value of an `--encoding` option: nil for auto (UTF-8 if it decodes, else CP932).
+func textEncoding(_ name: String) throws -> TextEncoding? {
+    switch name.lowercased() {
+    case "auto": return nil
+    case "utf-8", "utf8": return .utf8
+    case "cp932", "shift_jis", "sjis": return .cp932
+    default: throw ValidationError("--encoding must be auto, utf-8 or cp932")
     }
 }
 

@@ -48,7 +48,6 @@ struct TilesExport: ParsableCommand {
     }
 
     func run() throws {
-        guard FileManager.default.fileExists(atPath: db) else { throw ValidationError("no database at \(db)") }
         let s = try Store(path: db, catalog: try LayerCatalog.load(directory: layerDir))
         let names = layers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !names.isEmpty else { throw ValidationError("--layers names no layer") }
