@@ -9,6 +9,7 @@ import re
 import pytest
 from conftest import BASE, api_get, chromium_session, wait
 from selenium.webdriver.common.action_chains import ActionChains
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 
@@ -51,13 +52,22 @@ def test_gate_search_popup_and_session(driver):
     item = wait(driver).until(EC.element_to_be_clickable(
         (By.CSS_SELECTOR, f'#search-results .result-item[data-no="{pipe_no}"]')))
     item.click()
-    no_el = wait(driver).until(EC.visibility_of_element_located(
-        (By.CSS_SELECTOR, ".leaflet-popup-content .popup-pipe-no")))
-    assert no_el.text.strip() == pipe_no
-    cell = driver.find_element(
-        By.XPATH, "//div[contains(@class,'leaflet-popup-content')]//table[contains(@class,'attr-table')]"
-                  "//tr[th[normalize-space()='排除方式']]/td")
-    assert cell.text.strip() == system
+
+    # An exact match also selects itself, so the popup may be replaced while it fades in;
+    # read the newest popup's row from the DOM rather than through element references.
+    def popup_row(d, label):
+        return d.execute_script(
+            "const p = [...document.querySelectorAll('.leaflet-popup-content')].pop();"
+            "const row = p && [...p.querySelectorAll('table.attr-table tr')]"
+            "  .find((r) => r.querySelector('th') && r.querySelector('th').textContent.trim() === arguments[0]);"
+            "return row ? row.querySelector('td').textContent.trim() : '';", label)
+
+    for label, expected in (("本管番号", pipe_no), ("排除方式", system)):
+        try:
+            wait(driver).until(lambda d: popup_row(d, label) == expected)
+        except TimeoutException:
+            pass  # the assertion below shows what the popup holds
+        assert popup_row(driver, label) == expected
 
     # The agreement holds for the rest of the browser session.
     driver.refresh()
