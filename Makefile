@@ -16,7 +16,7 @@ RUN_PACKAGES := pkg-config libsqlite3-dev libspatialite-dev libsqlite3-mod-spati
 TEST_PACKAGES := curl gdal-bin chromium chromium-driver python3-selenium python3-pytest python3-venv
 BENCH_PACKAGES := gdal-bin wrk time curl sqlite3 postgresql-15-postgis-3
 
-.PHONY: run test deps test-deps bench-deps build release sample-data unit-test browser-test durability-test bench format lint clean client-test
+.PHONY: run test deps test-deps bench-deps build release sample-data unit-test browser-test durability-test bench format lint clean client-test fuzz-test
 
 define ensure_packages
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -67,7 +67,12 @@ durability-test: test-deps build
 client-test: test-deps build
 	CLIENT_TEST_PORT=$$(( $(TEST_PORT) + 2 )) tests/clients/run.sh
 
-test: unit-test browser-test durability-test client-test
+# schemathesis on /ogc/api and seeded generators for every endpoint and import format (about 3 minutes);
+# FUZZ_SEED=N make fuzz-test reruns a run exactly (the seed is printed first).
+fuzz-test: test-deps build
+	FUZZ_PORT=$$(( $(TEST_PORT) + 3 )) tests/fuzz/run.sh
+
+test: unit-test browser-test durability-test client-test fuzz-test
 
 bench: bench-deps release
 	bench/run.sh
