@@ -129,7 +129,11 @@ def cql(r, depth=0, layer="sewer_pipes"):
         if r.random() < 0.3:
             return good_leaf(r, layer)
         p = r.choice(sum(PROPERTIES.get(layer, ([], ["x"])), []) if r.random() < 0.8 else atoms.CQL_PROPERTIES)
-        kind = r.randint(0, 9)
+        kind = r.randint(0, 11)
+        if kind >= 10:  # a geometry (or BBOX) where a scalar belongs
+            g = r.choice([f"POINT({lon(r)} {lat(r)})", "POINT(0 0)", f"BBOX({lon(r)},{lat(r)},{lon(r)},{lat(r)})"])
+            return r.choice([f"{g} IS NULL", f"{g} IS NOT NULL", f"NOT {g} IS NULL", f"{g} = {cql_value(r)}",
+                             f"{p} = {g}", f"{g} IN ({g}, 1)", f"{g} BETWEEN 1 AND {g}", f"{g} LIKE 'x'"])
         if kind <= 3:
             return f"{p} {r.choice(['=', '<>', '<', '<=', '>', '>=', '==', '=<', '!='])} {cql_value(r)}"
         if kind == 4:
@@ -140,7 +144,7 @@ def cql(r, depth=0, layer="sewer_pipes"):
         if kind == 6:
             return f"{p} {r.choice(['BETWEEN', 'NOT BETWEEN'])} {cql_value(r)} AND {cql_value(r)}"
         if kind == 7:
-            return f"{r.choice([p, cql_value(r), wkt(r)])} IS {r.choice(['', 'NOT '])}NULL"
+            return f"{r.choice([p, cql_value(r), wkt(r), wkt(r)])} IS {r.choice(['', 'NOT '])}NULL"
         if kind == 8:
             fn = r.choice(["S_INTERSECTS", "S_WITHIN", "S_CONTAINS", "S_DISJOINT", "T_INTERSECTS", "CASEI", "UPPER"])
             return f"{fn}({r.choice(['geom', 'geometry', p])}, {wkt(r)})"
@@ -231,8 +235,10 @@ def ogc_params(r, layer):
         spec[name] = lambda r: r.choice(["合流", "汚水", "G-00001", "open", "x", hostile(r)])
     for name in numbers:
         spec[name] = lambda r: number(r, -10, 7000)
-    q = query(r, spec)
-    if r.random() < 0.6:  # the filter is the richest input: most items requests carry one
+    # Half the items requests carry a filter alone, so that it is not refused for another parameter
+    # first and reaches the SQL it compiles to.
+    q = query(r, spec) if r.random() < 0.5 else ""
+    if not q or r.random() < 0.6:  # the filter is the richest input: most items requests carry one
         f = urllib.parse.quote(cql(r, 0, layer), safe="")
         q = (q + "&" if q else "?") + "filter=" + f
     return q
