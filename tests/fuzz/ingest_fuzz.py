@@ -87,9 +87,12 @@ def store_hash():
                 h.update(repr(row).encode())
         counts = {r[0]: r[1] for r in con.execute("SELECT name, feature_count FROM machi_layers")}
         actual = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in TABLES if t in names}
+        # A layer whose spatial index is out of step with its rows answers bbox queries wrongly.
+        indexed = {t: con.execute(f'SELECT count(*) FROM "idx_{t}_geom"').fetchone()[0] for t in TABLES if f"idx_{t}_geom" in names}
+        with_geom = {t: con.execute(f'SELECT count(*) FROM "{t}" WHERE geom IS NOT NULL').fetchone()[0] for t in indexed}
     finally:
         con.close()
-    return h.hexdigest(), counts, actual
+    return h.hexdigest(), counts, actual, indexed, with_geom
 
 
 # ---------------------------------------------------------------- mutations
@@ -320,6 +323,8 @@ def main():
             problem = f"exit {rc} but the store changed (a half-written import)"
         elif rc == 0 and after[1].get(layer) != after[2].get(layer):
             problem = f"machi_layers counts {after[1].get(layer)} features, the table has {after[2].get(layer)}"
+        elif after[3] != after[4]:
+            problem = f"spatial index rows {after[3]} differ from rows with a geometry {after[4]}"
         if problem:
             failures.append(i)
             print(f"FAIL ingest case {i} (FUZZ_SEED={SEED} FUZZ_CASE={i}): {problem}")
