@@ -6,6 +6,8 @@ A case fails when ingest dies from a signal or prints a Swift fatal error (a cra
 exit left the store changed (a half-written import), or when a successful import left a layer whose
 recorded feature count is not its row count.
 
+Turnout CSVs go through `machigis elections import-turnout` the same way.
+
 Usage: ingest_fuzz.py MACHIGIS_BIN LAYER_DIR WORK_DIR CASES"""
 import csv
 import hashlib
@@ -28,6 +30,7 @@ SAMPLES = os.path.join(LAYER_DIR, "sample")
 # Files of failed cases are kept here (the work folder is removed after the run).
 KEEP = os.environ.get("FUZZ_KEEP", "/tmp/machigis-fuzz-failures")
 TABLES = ["sewer_pipes", "manholes", "polling_stations", "polling_districts", "parking_incidents"]
+ELECTIONS = ["2022-sangiin", "2024-shugiin"]
 STORE = os.path.join(WORK, "store.sqlite")
 
 
@@ -63,6 +66,18 @@ def make_bases():
         with open(p, "wb") as fh:
             fh.write(out.getvalue().encode(enc))
         files[os.path.basename(p)] = ("manholes", [p])
+    # Turnout CSVs of the sample elections (imported with `elections import-turnout`), also in CP932.
+    for election in ELECTIONS:
+        raw = open(os.path.join(SAMPLES, "elections", f"turnout-{election}.csv"), "rb").read()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:  # one sample is in CP932, as an office's export would be
+            text = raw.decode("cp932")
+        for enc in ["utf-8", "cp932"]:
+            p = os.path.join(base, f"turnout-{election}-{enc}.csv")
+            with open(p, "wb") as fh:
+                fh.write(text.encode(enc))
+            files[os.path.basename(p)] = ("turnout:" + election, [p])
     # Shapefiles (with .shx, .dbf in CP932 with a .cpg, .prj) written by GDAL.
     for name, layer in [("manholes", "manholes"), ("pipes", "sewer_pipes")]:
         shp = os.path.join(base, name + ".shp")
@@ -78,13 +93,13 @@ def store_hash():
     con = sqlite3.connect(f"file:{STORE}?mode=ro", uri=True)
     try:
         names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
-        for t in TABLES + [f"idx_{t}_geom" for t in TABLES] + ["machi_layers", "machi_imports"]:
+        for t in TABLES + [f"idx_{t}_geom" for t in TABLES] + ["machi_layers", "machi_imports", "elections", "election_turnout"]:
             if t not in names:
                 h.update(f"no {t}".encode())
                 continue
             h.update(t.encode())
-            for row in con.execute(f'SELECT * FROM "{t}" ORDER BY rowid' if not t.startswith("idx_") else f'SELECT * FROM "{t}" ORDER BY 1'):
-                h.update(repr(row).encode())
+            for row in sorted(repr(row) for row in con.execute(f'SELECT * FROM "{t}"')):  # some have no rowid
+                h.update(row.encode())
         counts = {r[0]: r[1] for r in con.execute("SELECT name, feature_count FROM machi_layers")}
         actual = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in TABLES if t in names}
         # A layer whose spatial index is out of step with its rows answers bbox queries wrongly.
@@ -242,10 +257,10 @@ def shp_struct(r, data):
 
 
 def make_case(r, bases, case_dir):
-    """Writes the mutated files of one case; returns (layer, path to pass to ingest, extra options, description)."""
+    """Writes the mutated files of one case; returns (the machigis command and its arguments, a description)."""
     name = r.choice(sorted(bases))
     layer, paths = bases[name]
-    if r.random() < 0.1:
+    if r.random() < 0.1 and not layer.startswith("turnout:"):
         layer = r.choice(TABLES + ["nosuch"])
     what = []
     out = []
@@ -258,7 +273,7 @@ def make_case(r, bases, case_dir):
             if ext == ".geojson" and x < 0.5:
                 data = json_struct(r, json.loads(data))
                 what.append(f"{ext} structural")
-            elif ext == ".csv" and x < 0.5:
+            elif ext == ".csv" and x < 0.6:
                 data = csv_struct(r, data, "cp932" if "cp932" in p else "utf-8")
                 what.append(f"{ext} structural")
             elif ext == ".dbf" and x < 0.6:
@@ -279,6 +294,12 @@ def make_case(r, bases, case_dir):
         with open(target, "wb") as f:
             f.write(data)
         out.append(target)
+    if layer.startswith("turnout:"):
+        election = layer.split(":", 1)[1] if r.random() < 0.95 else r.choice(["nosuch", "", "2022-SANGIIN"])
+        opts = ["--skip-invalid"] if r.random() < 0.3 else []
+        if r.random() < 0.15:
+            opts += ["--encoding", r.choice(["auto", "utf-8", "cp932"])]
+        return ["elections", "import-turnout", election, out[0], *opts], f"{name}: {', '.join(what)}"
     opts = ["--mode", r.choice(["replace", "replace", "upsert", "append"])]
     if r.random() < 0.3:
         opts.append("--skip-invalid")
@@ -288,7 +309,7 @@ def make_case(r, bases, case_dir):
         opts += ["--srid", str(r.choice([4326, 6674, 6668, 3857, 0, -1, 99999, 2**31]))]
     if r.random() < 0.05:
         opts += ["--format", r.choice(["geojson", "shp", "csv"])]
-    return layer, out[0], opts, f"{name}: {', '.join(what)}"
+    return ["ingest", layer, out[0], *opts], f"{name}: {', '.join(what)}"
 
 
 def main():
@@ -296,9 +317,12 @@ def main():
     bases = make_bases()
     if os.path.exists(STORE):
         os.remove(STORE)
-    for name in ["manholes.geojson", "pipes.geojson", "stations.geojson"]:
+    for name in ["manholes.geojson", "pipes.geojson"]:
         layer, paths = bases[name]
         subprocess.run([BIN, "ingest", layer, paths[0], "--db", STORE, "--layers", LAYER_DIR], check=True, capture_output=True)
+    # Stations, districts and the two sample elections with their turnout.
+    loader = os.path.join(LAYER_DIR, "..", "tools", "load-sample-elections.sh")
+    subprocess.run([loader, os.path.abspath(BIN), os.path.abspath(STORE)], check=True, capture_output=True)
     before = store_hash()
     cases = [int(ONLY)] if ONLY is not None else range(CASES)
     failures, exits = [], {}
@@ -307,8 +331,9 @@ def main():
         case_dir = os.path.join(WORK, "case")
         shutil.rmtree(case_dir, ignore_errors=True)
         os.makedirs(case_dir)
-        layer, path, opts, what = make_case(r, bases, case_dir)
-        cmd = [BIN, "ingest", layer, path, "--db", STORE, "--layers", LAYER_DIR, *opts]
+        args, what = make_case(r, bases, case_dir)
+        layer = args[1]
+        cmd = [BIN, *args, "--db", STORE, "--layers", LAYER_DIR]
         try:
             p = subprocess.run(cmd, capture_output=True, timeout=60)
             rc, err = p.returncode, p.stderr.decode("utf-8", "replace")

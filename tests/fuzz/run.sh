@@ -71,8 +71,9 @@ if ! kill -0 "$SERVER_PID" 2>/dev/null || ! curl -fs "$base/healthz" >/dev/null;
   echo "FAIL: the server is gone after the fuzz run"; tail -30 "$tmp/server.log"; failed=1
 fi
 if grep -q 'unhandled error' "$tmp/server.log"; then
-  echo "server errors logged (first 300 characters of each distinct one):"
-  grep 'unhandled error' "$tmp/server.log" | sed 's/.*unhandled error on //' | cut -c1-300 | sort | uniq -c | sort -rn | head -20
+  echo "server errors logged, by route and error (the failures above show the requests):"
+  grep 'unhandled error' "$tmp/server.log" | sed -e 's/.*unhandled error on //' -e 's/ - while executing.*//' | cut -c1-200 |
+    sort | uniq -c | sort -rn | head -20
 fi
 if [ "$failed" != 0 ]; then
   echo "fuzz: FAILED with FUZZ_SEED=$seed"
