@@ -2,7 +2,7 @@ import Foundation
 public import Hummingbird
 public import Logging
 public import MachiCore
-import MachiHTTP
+public import MachiHTTP
 import MachiOGC
 import MachiParking
 import MachiSewer
@@ -17,6 +17,8 @@ public struct ServerOptions: Sendable {
     /// XYZ template of the background map; data layers work without it.
     public var baseMapURL = "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png"
     public var baseMapAttribution = "<a href=\"https://maps.gsi.go.jp/development/ichiran.html\">地理院タイル</a>"
+    /// Header, body and idle deadlines and the connection limit.
+    public var connections = ConnectionLimits()
 
     public init() {}
 }
@@ -56,6 +58,7 @@ public enum MachiServer {
     public static func application(store: Store, options: ServerOptions, logger: Logger? = nil) throws -> some ApplicationProtocol {
         Application(
             router: try router(store: store, options: options),
+            server: .guardedHTTP1(options.connections),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "MachiGIS"),
             logger: logger)
     }
