@@ -19,6 +19,12 @@ public struct ServerOptions: Sendable {
     public var baseMapAttribution = "<a href=\"https://maps.gsi.go.jp/development/ichiran.html\">地理院タイル</a>"
     /// Header, body and idle deadlines and the connection limit.
     public var connections = ConnectionLimits()
+    /// Threads for handlers (they call SQLite, GEOS, PROJ and bcrypt synchronously); nil: shared default.
+    public var blockingExecutor: BlockingExecutor?
+    /// false runs handlers on Swift's cooperative pool as before issue 10 (benchmark comparison only).
+    public var offloadBlockingWork = true
+    /// Requests that may wait for a blocking thread before new ones get 503.
+    public var blockingQueueLimit = 256
 
     public init() {}
 }
@@ -35,6 +41,11 @@ public enum MachiServer {
         router.add(middleware: ExposeHeadersMiddleware(["ETag", "Content-Crs", "Link", "Retry-After"]))
         router.add(middleware: NoStoreMiddleware(prefixes: ["/api/parking", "/api/auth"]))
         router.add(middleware: ProblemMiddleware())
+        if options.offloadBlockingWork {
+            router.add(
+                middleware: BlockingWorkMiddleware(
+                    executor: options.blockingExecutor ?? .shared, queueLimit: options.blockingQueueLimit))
+        }
         router.add(
             middleware: FileMiddleware(
                 options.leafletRoot, urlBasePath: "/vendor/leaflet", cacheControl: .init([(MediaType(type: .any), [.maxAge(86400)])])))
