@@ -7,12 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
-OUT=bench/out
-mkdir -p "$OUT"
-SCRATCH=${BENCH_SCRATCH:-.build}
-swift build -c release --scratch-path "$SCRATCH" --product machigis-bench >/dev/null
-swift build -c release --scratch-path "$SCRATCH" --product machigis >/dev/null
-BIN=$SCRATCH/release
+bench_build
 PORT=${BENCH_PORT:-18185}
 SECONDS_RUN=${BENCH_MIXED_SECONDS:-20}
 n=${BENCH_MIXED_PIPES:-100000}
