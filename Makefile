@@ -16,7 +16,7 @@ RUN_PACKAGES := pkg-config libsqlite3-dev libspatialite-dev libsqlite3-mod-spati
 TEST_PACKAGES := curl gdal-bin chromium chromium-driver python3-selenium python3-pytest python3-venv
 BENCH_PACKAGES := gdal-bin wrk time curl sqlite3 postgresql-15-postgis-3
 
-.PHONY: run test deps test-deps bench-deps build release sample-data unit-test browser-test durability-test bench format lint clean client-test fuzz-test
+.PHONY: run test deps test-deps bench-deps build release sample-data unit-test browser-test durability-test runtime-test bench format lint clean client-test fuzz-test
 
 define ensure_packages
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -63,6 +63,10 @@ durability-test: test-deps build
 	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
 	$(SYSPY) tests/durability/parking_load.py .build/debug/machigis $$tmp/d.sqlite $$(( $(TEST_PORT) + 1 )) $(DURABILITY_SECONDS) 50
 
+# Deadlines, connection limit, shutdown, request ids, logs and metrics against real debug servers.
+runtime-test: test-deps build
+	MACHIGIS_RUNTIME_PORT=$$(( $(TEST_PORT) + 3 )) /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/runtime
+
 # GDAL (OAPIF, ogr2ogr, MVT), owslib and mapbox-vector-tile against a debug server on a scratch store.
 client-test: test-deps build
 	CLIENT_TEST_PORT=$$(( $(TEST_PORT) + 2 )) tests/clients/run.sh
@@ -72,7 +76,7 @@ client-test: test-deps build
 fuzz-test: test-deps build
 	FUZZ_PORT=$$(( $(TEST_PORT) + 3 )) tests/fuzz/run.sh
 
-test: unit-test browser-test durability-test client-test fuzz-test
+test: unit-test browser-test durability-test client-test runtime-test fuzz-test
 
 bench: bench-deps release
 	bench/run.sh

@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
     ],
     targets: [
         // System libraries, found through pkg-config (Debian: libspatialite-dev, libgeos-dev, libproj-dev).
@@ -47,7 +49,11 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "MachiHTTP",
-            dependencies: ["MachiCore", "MachiGeometry", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [
+                "MachiCore", "MachiGeometry", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            ],
             swiftSettings: strict),
         .target(
             name: "MachiOGC",

@@ -17,3 +17,14 @@ bench_source() {
   [ -f "$src" ] || "$1/machigis-bench" generate --pipes "$2" --out "$src" >/dev/null
   spread=$(python3 -c "import math; print(int(math.sqrt($2/2)*35/2*0.9))")
 }
+
+# bench_build — release builds of machigis and machigis-bench; sets OUT (created) and BIN.
+# BENCH_SCRATCH: another build folder, so a benchmark does not disturb a build in .build.
+bench_build() {
+  OUT=bench/out
+  mkdir -p "$OUT"
+  local scratch=${BENCH_SCRATCH:-.build}
+  swift build -c release --scratch-path "$scratch" --product machigis-bench >/dev/null
+  swift build -c release --scratch-path "$scratch" --product machigis >/dev/null
+  BIN=$scratch/release
+}

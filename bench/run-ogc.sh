@@ -7,13 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 SIZES=${BENCH_SIZES:-"10000 100000 1000000"}
-OUT=bench/out
-mkdir -p "$OUT"
-# BENCH_SCRATCH: another build folder, so a benchmark does not disturb a build in .build.
-SCRATCH=${BENCH_SCRATCH:-.build}
-swift build -c release --scratch-path "$SCRATCH" --product machigis-bench >/dev/null
-swift build -c release --scratch-path "$SCRATCH" --product machigis >/dev/null
-BIN=$SCRATCH/release
+bench_build
 PORT=${BENCH_PORT:-18183}
 res="$OUT/results-ogc.md"
 

@@ -44,5 +44,6 @@ for n in $SIZES; do
 done
 bench/run-parking.sh
 bench/run-ogc.sh
+bench/run-mixed.sh
 bench/run-elections.sh
 bench/report.sh

@@ -2,7 +2,7 @@ import Foundation
 public import Hummingbird
 public import Logging
 public import MachiCore
-import MachiHTTP
+public import MachiHTTP
 import MachiOGC
 import MachiParking
 import MachiSewer
@@ -17,6 +17,14 @@ public struct ServerOptions: Sendable {
     /// XYZ template of the background map; data layers work without it.
     public var baseMapURL = "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png"
     public var baseMapAttribution = "<a href=\"https://maps.gsi.go.jp/development/ichiran.html\">地理院タイル</a>"
+    /// Header, body and idle deadlines and the connection limit.
+    public var connections = ConnectionLimits()
+    /// Threads for handlers (they call SQLite, GEOS, PROJ and bcrypt synchronously); nil: shared default.
+    public var blockingExecutor: BlockingExecutor?
+    /// false runs handlers on Swift's cooperative pool as before issue 10 (benchmark comparison only).
+    public var offloadBlockingWork = true
+    /// Requests that may wait for a blocking thread before new ones get 503.
+    public var blockingQueueLimit = 256
 
     public init() {}
 }
@@ -33,6 +41,11 @@ public enum MachiServer {
         router.add(middleware: ExposeHeadersMiddleware(["ETag", "Content-Crs", "Link", "Retry-After"]))
         router.add(middleware: NoStoreMiddleware(prefixes: ["/api/parking", "/api/auth"]))
         router.add(middleware: ProblemMiddleware())
+        if options.offloadBlockingWork {
+            router.add(
+                middleware: BlockingWorkMiddleware(
+                    executor: options.blockingExecutor ?? .shared, queueLimit: options.blockingQueueLimit))
+        }
         router.add(
             middleware: FileMiddleware(
                 options.leafletRoot, urlBasePath: "/vendor/leaflet", cacheControl: .init([(MediaType(type: .any), [.maxAge(86400)])])))
@@ -56,6 +69,7 @@ public enum MachiServer {
     public static func application(store: Store, options: ServerOptions, logger: Logger? = nil) throws -> some ApplicationProtocol {
         Application(
             router: try router(store: store, options: options),
+            server: .guardedHTTP1(options.connections),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "MachiGIS"),
             logger: logger)
     }

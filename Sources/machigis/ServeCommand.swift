@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import MachiCore
+import MachiHTTP
 import MachiServer
 
 struct Serve: AsyncParsableCommand {
@@ -25,12 +26,57 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "HTML attribution of the background map. Env MACHIGIS_BASEMAP_ATTRIBUTION.")
     var basemapAttribution: String?
 
+    @Option(help: "Seconds a client may take to send a request's header.")
+    var headerTimeout = 10.0
+
+    @Option(help: "Seconds a keep-alive connection may stay idle between requests.")
+    var idleTimeout = 60.0
+
+    @Option(help: "Seconds a client may take to send a request's body.")
+    var bodyTimeout = 30.0
+
+    @Option(help: "Open connections at most (default: fits the open-file limit, at most 10000).")
+    var maxConnections: Int?
+
+    @Option(
+        help: """
+            Threads for request handlers' blocking work (SQLite, GEOS, PROJ, bcrypt); default 2 × cores + 2. \
+            0 runs handlers on Swift's shared threads (only to compare in benchmarks).
+            """)
+    var blockingThreads: Int?
+
+    @Option(help: "Requests that may wait for a blocking thread before new ones get 503 with Retry-After.")
+    var blockingQueue = 256
+
+    func validate() throws {
+        for (name, v) in [("--header-timeout", headerTimeout), ("--idle-timeout", idleTimeout), ("--body-timeout", bodyTimeout)]
+        where !(v > 0 && v <= 86_400) {
+            throw ValidationError("\(name) must be a number of seconds between 0 and 86400, got \(v)")
+        }
+        if let t = blockingThreads, !(0...1024).contains(t) { throw ValidationError("--blocking-threads must be 0 to 1024, got \(t)") }
+        if blockingQueue < 0 { throw ValidationError("--blocking-queue must be 0 or more, got \(blockingQueue)") }
+        if let m = maxConnections, m < 1 { throw ValidationError("--max-connections must be at least 1, got \(m)") }
+    }
+
     func run() async throws {
         let s = try store.open()
         var options = ServerOptions()
         options.host = host
         options.port = port
         options.webRoot = webRoot
+        if let t = blockingThreads {
+            if t == 0 { options.offloadBlockingWork = false } else { options.blockingExecutor = BlockingExecutor(threads: t) }
+        }
+        options.blockingQueueLimit = blockingQueue
+        let files = raiseOpenFileLimit()
+        if files.after != files.before { log("open-file limit raised from \(files.before) to \(files.after)") }
+        options.connections.headerTimeout = .milliseconds(Int(headerTimeout * 1000))
+        options.connections.idleTimeout = .milliseconds(Int(idleTimeout * 1000))
+        options.connections.bodyTimeout = .milliseconds(Int(bodyTimeout * 1000))
+        options.connections.maxConnections = maxConnections ?? ConnectionLimits.connectionsFitting(fileLimit: files.after)
+        if options.connections.maxConnections + 64 > files.after {
+            log("warning: --max-connections \(options.connections.maxConnections) is near the open-file limit \(files.after)")
+        }
         let env = ProcessInfo.processInfo.environment
         if let u = basemapURL ?? env["MACHIGIS_BASEMAP_URL"] { options.baseMapURL = u }
         if let a = basemapAttribution ?? env["MACHIGIS_BASEMAP_ATTRIBUTION"] { options.baseMapAttribution = a }
