@@ -74,7 +74,7 @@ client-test: test-deps build
 # schemathesis on /ogc/api and seeded generators for every endpoint and import format (about 3 minutes);
 # FUZZ_SEED=N make fuzz-test reruns a run exactly (the seed is printed first).
 fuzz-test: test-deps build
-	FUZZ_PORT=$$(( $(TEST_PORT) + 3 )) tests/fuzz/run.sh
+	FUZZ_PORT=$$(( $(TEST_PORT) + 10 )) tests/fuzz/run.sh
 
 test: unit-test browser-test durability-test client-test runtime-test fuzz-test
 
