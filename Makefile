@@ -65,7 +65,7 @@ durability-test: test-deps build
 
 # Deadlines, connection limit, shutdown, request ids, logs and metrics against real debug servers.
 runtime-test: test-deps build
-	MACHIGIS_RUNTIME_PORT=$$(( $(TEST_PORT) + 3 )) /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/runtime
+	MACHIGIS_RUNTIME_PORT=$$(( $(TEST_PORT) + 20 )) /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/runtime
 
 # GDAL (OAPIF, ogr2ogr, MVT), owslib and mapbox-vector-tile against a debug server on a scratch store.
 client-test: test-deps build
