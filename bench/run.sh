@@ -42,6 +42,7 @@ for n in $SIZES; do
   echo "done $n: ingest ${t_ing}s vs ogr2ogr ${t_ogr}s; nearest $near; http $rps req/s" >&2
   [ "${BENCH_KEEP:-0}" = 1 ] || rm -f "$db"*
 done
+bench/run-nearest.sh
 bench/run-parking.sh
 bench/run-ogc.sh
 bench/run-mixed.sh

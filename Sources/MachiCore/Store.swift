@@ -24,6 +24,8 @@ public final class Store: Sendable {
     /// Random and fixed at creation: tells this store's data apart from another store's
     /// with the same data versions (in tile ETags, which caches keep across a rebuilt store).
     public let instanceID: String
+    /// Packed R-trees for nearest-feature searches, built on first use per layer.
+    public let nearestIndex = NearestIndex()
 
     public var city: CityConfig { catalog.city }
 

@@ -205,21 +205,23 @@ public struct ParkingCases: Sendable {
         let since = Timestamp.format(now.addingTimeInterval(-Self.duplicateWindow))
         let id = item.feature.string("id", in: layer) ?? ""
         return try store.pool.read { db in
-            let rows = try Row.fetchAll(
-                db,
+            // The filter runs on the candidates of the nearest search, nearest first.
+            let candidate = try db.cachedStatement(
                 sql: """
                     SELECT t.id, t.observed_at, t.category, t.geom FROM parking_incidents t
-                    WHERE t.fid IN (SELECT pkid FROM \(layer.spatialIndexTable) WHERE xmin <= ? AND xmax >= ? AND ymin <= ? AND ymax >= ?)
-                      AND t.status IN ('open', 'in_progress') AND t.observed_at >= ? AND t.id <> ?
-                    """, arguments: [p.x + r, p.x - r, p.y + r, p.y - r, since, id])
-            return try rows.compactMap { row -> NearbyCase? in
+                    WHERE t.fid = ? AND t.status IN ('open', 'in_progress') AND t.observed_at >= ? AND t.id <> ?
+                    """)
+            var found = [Int64: NearbyCase]()
+            let hits = try NearestQuery(store: store).nearest(db, layer: layer, point: p, k: .max, maxDistance: r) { fid in
+                guard let row = try Row.fetchOne(candidate, arguments: [fid, since, id]) else { return nil }
                 let g: Geometry = try row.withUnsafeData(atIndex: 3) { d in
                     try d!.withUnsafeBytes { try SpatiaLiteBlob.decode($0).geometry }
                 }
                 let d = g.planarDistance(to: p)
-                guard d <= r else { return nil }
-                return NearbyCase(id: row["id"], distance: d, observedAt: row["observed_at"], category: row["category"])
-            }.sorted { $0.distance < $1.distance }
+                found[fid] = NearbyCase(id: row["id"], distance: d, observedAt: row["observed_at"], category: row["category"])
+                return d
+            }
+            return hits.compactMap { found[$0.fid] }
         }
     }
 

@@ -75,6 +75,8 @@ struct Nearest: ParsableCommand {
     @Option var queries = 20_000
     @Option var k = 5
     @Option(help: "Half-width of the square the points are drawn from, metres around the centre.") var spread = 3000.0
+    @Option(help: "A file of query points, \"lon lat\" per line (tools/gen_city_ledger.py), used in turn instead of --spread.")
+    var points: String?
 
     func run() throws {
         let store = try Store(path: db, catalog: try LayerCatalog.load(directory: layers))
@@ -84,10 +86,17 @@ struct Nearest: ParsableCommand {
         var times = [Double]()
         times.reserveCapacity(queries)
         var found = 0
-        // Warm the page cache and the statement cache first, as a running server would be.
+        let listed: [(Double, Double)] = try points.map { path in
+            try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").compactMap { line -> (Double, Double)? in
+                let f = line.split(separator: " ").compactMap { Double($0) }
+                return f.count == 2 ? (f[0], f[1]) : nil
+            }
+        } ?? []
+        // Warm the page cache, the statement cache and the tree first, as a running server would be.
         for i in 0..<(queries + 1000) {
-            let lon = c.x + Double.random(in: -spread...spread, using: &rng) / 91_600
-            let lat = c.y + Double.random(in: -spread...spread, using: &rng) / 110_950
+            var lon = c.x + Double.random(in: -spread...spread, using: &rng) / 91_600
+            var lat = c.y + Double.random(in: -spread...spread, using: &rng) / 110_950
+            if !listed.isEmpty { (lon, lat) = listed[i % listed.count] }
             let t0 = DispatchTime.now().uptimeNanoseconds
             let hits = try ledger.nearest(lon: lon, lat: lat, layer: .pipes, k: k, radius: nil)
             let t1 = DispatchTime.now().uptimeNanoseconds

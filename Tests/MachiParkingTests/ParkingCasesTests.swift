@@ -68,6 +68,39 @@ import Testing
         #expect(far.possibleDuplicates.isEmpty)
     }
 
+    /// Parking writes bump the layer's data version: the nearest-search tree built before a
+    /// write is not used after it, on the tree path (fresh) and the box path (stale, 30 m).
+    @Test func duplicateSuggestionsFollowWritesWithATreeBuilt() async throws {
+        let env = try TestEnvironment()
+        defer { env.cleanup() }
+        let cases = try ParkingCases(store: env.store)
+        let first = try await cases.create(body: body(), user: staff, idempotencyKey: nil, now: now)
+        let firstID = first.item.feature.string("id", in: cases.layer)!
+        let near = try await cases.create(body: body(lon: 135.5766), user: staff, idempotencyKey: nil, now: now)
+        let nearest = NearestQuery(store: env.store)
+        let p = try env.store.toPlane.transform(Position(135.5766, 34.7771))
+        func unbounded() throws -> [String?] {
+            try nearest.nearest(layer: cases.layer, point: p, k: 10, maxDistance: nil).map { $0.feature.string("id", in: cases.layer) }
+        }
+        #expect(try unbounded().count == 2)
+        #expect(env.store.nearestIndex.version("parking_incidents") == (try env.store.dataVersion("parking_incidents")))
+        #expect(try cases.nearbyOpen(to: near.item, now: now).map(\.id) == [firstID])  // from the tree
+
+        // Resolving the first case is a write: it is no longer suggested, with or without a rebuild.
+        _ = try await cases.update(
+            id: firstID, body: Array(#"{"properties":{"status":"resolved"}}"#.utf8), ifMatch: "*", user: staff, now: now)
+        #expect(try cases.nearbyOpen(to: near.item, now: now).isEmpty)
+        #expect(try unbounded().count == 2)
+        #expect(try cases.nearbyOpen(to: near.item, now: now).isEmpty)
+
+        // A new case is found by the next unbounded search, and suggested from the rebuilt tree.
+        let third = try await cases.create(body: body(lon: 135.5765), user: staff, idempotencyKey: nil, now: now)
+        let thirdID = third.item.feature.string("id", in: cases.layer)!
+        #expect(third.possibleDuplicates.map(\.id) == [near.item.feature.string("id", in: cases.layer)!])
+        #expect(try unbounded().dropFirst().first == thirdID, "9 m from the query point, after the case at it")
+        #expect(try cases.nearbyOpen(to: near.item, now: now).map(\.id) == [thirdID])
+    }
+
     @Test(arguments: [
         (
             #"{"type":"Feature","geometry":{"type":"Point","coordinates":[]},"properties":{"observed_at":"2026-11-20T12:00:00+09:00","category":"違法駐車"}}"#,
