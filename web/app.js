@@ -9,7 +9,11 @@
   const SYSTEM_COLORS = { 合流: '#2e7d32', 汚水: '#ef6c00', 雨水: '#1565c0' };
   const OTHER_COLOR = '#616161';
   const HIGHLIGHT_COLOR = '#e91e63';
-  const MANHOLE_MIN_ZOOM = 17;
+  // The page draws raw GeoJSON (no merging or simplification, unlike the vector tiles), so it
+  // asks for features only where a view holds a few thousand of them: pipes from zoom 15 and
+  // manholes from 17, or deeper when the layer file's tile minzoom (config.minzoom) says so.
+  let PIPE_MIN_ZOOM = 15;
+  let MANHOLE_MIN_ZOOM = 17;
   const PAGE_SIZE = 1000; // API maximum
   const MAX_PAGES = 5;
   const SEARCH_LIMIT = 20;
@@ -205,6 +209,9 @@
 
   function initMap(config) {
     const c = config.city;
+    const minzoom = config.minzoom || {};
+    PIPE_MIN_ZOOM = Math.max(PIPE_MIN_ZOOM, minzoom.sewer_pipes ?? 0);
+    MANHOLE_MIN_ZOOM = Math.max(MANHOLE_MIN_ZOOM, minzoom.manholes ?? 0);
     const [minLon, minLat, maxLon, maxLat] = c.extent;
     const cityBounds = L.latLngBounds([minLat, minLon], [maxLat, maxLon]);
 
@@ -260,8 +267,8 @@
 
     state = { config, cityBounds, pipes, manholes, highlight };
 
-    const pipeLoader = makeLoader('pipes', pipes, 0);
-    const manholeLoader = makeLoader('manholes', manholes, MANHOLE_MIN_ZOOM);
+    const pipeLoader = makeLoader('pipes', pipes, PIPE_MIN_ZOOM, '拡大すると管路を表示します');
+    const manholeLoader = makeLoader('manholes', manholes, MANHOLE_MIN_ZOOM, '');
     let timer = null;
     const refresh = () => { pipeLoader(); manholeLoader(); };
     map.on('moveend', () => { clearTimeout(timer); timer = setTimeout(refresh, 250); });
@@ -321,14 +328,15 @@
    * box, skips the request when the view is still inside a completely loaded box, and
    * aborts a request made stale by a newer move.
    */
-  function makeLoader(layer, group, minZoom) {
+  function makeLoader(layer, group, minZoom, hint) {
     let loaded = null; // bounds fully loaded
     let controller = null;
     return async function update() {
       if (map.getZoom() < minZoom) {
         if (controller) { controller.abort(); controller = null; }
         group.clearLayers(); loaded = null;
-        setStatus(layer, '');
+        $('map').dataset[layer] = '0';
+        setStatus(layer, hint);
         return;
       }
       const view = intersect(map.getBounds(), state.cityBounds);

@@ -17,9 +17,18 @@ public struct CityConfig: Sendable, Decodable {
     public var zoom: Int
     /// Credit lines shown wherever the data are shown.
     public var attribution: [String]
+    /// Default encoded size limit of one vector tile (`tiles: {max_bytes: …}`); a layer file may lower it.
+    public var tileMaxBytes: Int
+
+    /// tippecanoe's default: a tile a browser can still fetch and parse quickly on a phone.
+    public static let defaultTileMaxBytes = 500_000
 
     enum CodingKeys: String, CodingKey {
-        case name, nameEn = "name_en", code, prefecture, srid, extent, center, zoom, attribution
+        case name, nameEn = "name_en", code, prefecture, srid, extent, center, zoom, attribution, tiles
+    }
+
+    struct TileSection: Decodable {
+        var max_bytes: Int?
     }
 
     public init(from decoder: any Decoder) throws {
@@ -42,6 +51,10 @@ public struct CityConfig: Sendable, Decodable {
         center = Position(ce[0], ce[1])
         zoom = try c.decodeIfPresent(Int.self, forKey: .zoom) ?? 14
         attribution = try c.decodeIfPresent([String].self, forKey: .attribution) ?? []
+        tileMaxBytes = try c.decodeIfPresent(TileSection.self, forKey: .tiles)?.max_bytes ?? Self.defaultTileMaxBytes
+        guard tileMaxBytes >= 1024 else {
+            throw DecodingError.dataCorruptedError(forKey: .tiles, in: c, debugDescription: "tiles.max_bytes must be at least 1024")
+        }
     }
 
     public var storageCRS: String { "EPSG:\(srid)" }

@@ -56,6 +56,51 @@ public struct AttributeDefinition: Sendable, Decodable {
     }
 }
 
+/// How a layer goes into vector tiles (`tiles:` in the layer file). Every tile has a byte
+/// budget; these settings decide what is given up first to meet it.
+public struct LayerTileSettings: Sendable, Decodable, Equatable {
+    /// Below this zoom the layer is absent from tiles.
+    public var minZoom: Int
+    /// Above this zoom tiles carry no extra detail: simplification stays at this zoom's ground tolerance.
+    public var maxZoom: Int
+    /// Encoded tile size limit in bytes; nil uses the city's (`tiles.max_bytes` in city.yaml, default 500 KB).
+    public var maxBytes: Int?
+    /// Below this zoom, consecutive lines (one's last vertex is the next one's first, as a pipe's
+    /// downstream manhole is the next pipe's upstream one) with equal `mergeBy` values become one
+    /// feature carrying only those attributes. nil: never merge.
+    public var mergeBelow: Int?
+    public var mergeBy: [String]
+
+    public static let defaults = LayerTileSettings(minZoom: 0, maxZoom: 24, maxBytes: nil, mergeBelow: nil, mergeBy: [])
+
+    enum CodingKeys: String, CodingKey {
+        case minZoom = "minzoom", maxZoom = "maxzoom", maxBytes = "max_bytes", mergeBelow = "merge_below", mergeBy = "merge_by"
+    }
+
+    public init(minZoom: Int, maxZoom: Int, maxBytes: Int?, mergeBelow: Int?, mergeBy: [String]) {
+        self.minZoom = minZoom
+        self.maxZoom = maxZoom
+        self.maxBytes = maxBytes
+        self.mergeBelow = mergeBelow
+        self.mergeBy = mergeBy
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        minZoom = try c.decodeIfPresent(Int.self, forKey: .minZoom) ?? Self.defaults.minZoom
+        maxZoom = try c.decodeIfPresent(Int.self, forKey: .maxZoom) ?? Self.defaults.maxZoom
+        maxBytes = try c.decodeIfPresent(Int.self, forKey: .maxBytes)
+        mergeBelow = try c.decodeIfPresent(Int.self, forKey: .mergeBelow)
+        mergeBy = try c.decodeIfPresent([String].self, forKey: .mergeBy) ?? []
+        guard (0...24).contains(minZoom), (minZoom...24).contains(maxZoom) else {
+            throw DecodingError.dataCorruptedError(forKey: .maxZoom, in: c, debugDescription: "need 0 ≤ minzoom ≤ maxzoom ≤ 24")
+        }
+        if let maxBytes, maxBytes < 1024 {
+            throw DecodingError.dataCorruptedError(forKey: .maxBytes, in: c, debugDescription: "max_bytes must be at least 1024")
+        }
+    }
+}
+
 /// Who may read a layer: everyone, or staff holding one of the roles.
 public enum LayerAccess: Sendable, Equatable {
     case publicRead
@@ -79,9 +124,11 @@ public struct LayerDefinition: Sendable, Decodable {
     public var importAliases: [String: String]
     /// Attribute holding a time, for `datetime` filtering.
     public var temporal: String?
+    /// Zoom range, byte budget and low-zoom merging in vector tiles.
+    public var tiles: LayerTileSettings
 
     enum CodingKeys: String, CodingKey {
-        case name, title, geometry, access, key, attributes, `import`, temporal
+        case name, title, geometry, access, key, attributes, `import`, temporal, tiles
     }
 
     struct Title: Decodable {
@@ -117,6 +164,7 @@ public struct LayerDefinition: Sendable, Decodable {
         attributes = try c.decode([AttributeDefinition].self, forKey: .attributes)
         importAliases = try c.decodeIfPresent(ImportSection.self, forKey: .import)?.aliases ?? [:]
         temporal = try c.decodeIfPresent(String.self, forKey: .temporal)
+        tiles = try c.decodeIfPresent(LayerTileSettings.self, forKey: .tiles) ?? .defaults
         var seen = Set<String>()
         for a in attributes {
             guard a.key.range(of: "^[a-z][a-z0-9_]{0,62}$", options: .regularExpression) != nil,
@@ -130,6 +178,9 @@ public struct LayerDefinition: Sendable, Decodable {
         }
         if let key, !seen.contains(key) {
             throw DecodingError.dataCorruptedError(forKey: .key, in: c, debugDescription: "key \(key) is not an attribute")
+        }
+        for k in tiles.mergeBy where !seen.contains(k) {
+            throw DecodingError.dataCorruptedError(forKey: .tiles, in: c, debugDescription: "merge_by \(k) is not an attribute")
         }
         for (source, target) in importAliases where !seen.contains(target) {
             throw DecodingError.dataCorruptedError(
@@ -151,6 +202,8 @@ extension LayerDefinition {
     public var fingerprint: String {
         var text = "\(name)|\(geometryType.rawValue)"
         for a in attributes { text += "|\(a.key):\(a.type.rawValue)" }
+        let t = tiles
+        text += "|tiles:\(t.minZoom)-\(t.maxZoom):\(t.maxBytes ?? 0):\(t.mergeBelow ?? -1):" + t.mergeBy.joined(separator: ",")
         // FNV-1a: stable across runs, unlike Swift's seeded Hasher.
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in text.utf8 {

@@ -12,7 +12,11 @@ import MachiTiles
 /// A tile's ETag is the store's instance id, its layers' data versions and layer-file
 /// fingerprints plus its address, so it is known before rendering: a matching
 /// `If-None-Match` costs one small query and no rendering; any import into one of the
-/// layers, a changed layer file or a rebuilt store changes the ETag of its tiles.
+/// layers, a changed layer file (its `tiles:` settings included), a changed byte budget or a
+/// rebuilt store changes the ETag of its tiles.
+///
+/// Every tile fits its byte budget (`TileRenderer.budget`); when features had to be left
+/// out, `X-Tile-Dropped` gives their number (absent when the tile is complete).
 public struct TileRoutes: Sendable {
     public let store: Store
     let gate: LayerGate
@@ -24,6 +28,7 @@ public struct TileRoutes: Sendable {
     public static let minZoom = 10
     public static let maxZoom = 18
     static let maxLayers = 8
+    public static let droppedHeader = HTTPField.Name("X-Tile-Dropped")!
 
     public init(store: Store) {
         self.store = store
@@ -65,14 +70,15 @@ public struct TileRoutes: Sendable {
         let gzip = Self.acceptsGzip(request)
         let versions = try dataVersions(layers)
         let etag =
-            "\"mvt2-\(store.instanceID)-" + layers.map { "\($0.name).\(versions[$0.name] ?? 0).\($0.fingerprint)" }.joined(separator: "-")
-            + "-\(z)-\(x)-\(y)\(gzip ? "-gz" : "")\""
+            "\"mvt3-\(store.instanceID)-" + layers.map { "\($0.name).\(versions[$0.name] ?? 0).\($0.fingerprint)" }.joined(separator: "-")
+            + "-b\(renderer.budget(layers))-\(z)-\(x)-\(y)\(gzip ? "-gz" : "")\""
         let restricted = layers.contains { !$0.access.isPublic }
         var headers: HTTPFields = [.eTag: etag, .cacheControl: restricted ? "private, max-age=60" : "public, max-age=60"]
         headers[.vary] = restricted ? "Accept-Encoding, Authorization, Cookie" : "Accept-Encoding"
         if Self.matches(request.headers[.ifNoneMatch], etag) { return Response(status: .notModified, headers: headers) }
         let rendered = try renderer.render(layers, tile: tile)
         guard !rendered.bytes.isEmpty else { return Response(status: .noContent, headers: headers) }
+        if rendered.dropped > 0 { headers[Self.droppedHeader] = String(rendered.dropped) }
         headers[.contentType] = "application/vnd.mapbox-vector-tile"
         var body = rendered.bytes
         if gzip {

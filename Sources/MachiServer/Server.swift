@@ -38,7 +38,7 @@ public enum MachiServer {
         // middleware so that errors are already problem documents when it adds its headers.
         router.add(middleware: CORSMiddleware(allowOrigin: .all, allowMethods: [.get, .head, .options]))
         // Scripts on other sites may read the cache validators, the CRS and paging headers too.
-        router.add(middleware: ExposeHeadersMiddleware(["ETag", "Content-Crs", "Link", "Retry-After"]))
+        router.add(middleware: ExposeHeadersMiddleware(["ETag", "Content-Crs", "Link", "Retry-After", "X-Tile-Dropped"]))
         router.add(middleware: NoStoreMiddleware(prefixes: ["/api/parking", "/api/auth"]))
         router.add(middleware: ProblemMiddleware())
         if options.offloadBlockingWork {
@@ -89,7 +89,10 @@ public enum MachiServer {
         GeoJSONWriter.escape(options.baseMapAttribution, into: &out)
         out += "},\"attribution\":["
         out += c.attribution.map(GeoJSONWriter.string).joined(separator: ",")
-        out += "]}"
+        // Public layers' tile minzoom: the page asks for no features below it.
+        out += "],\"minzoom\":{"
+        out += store.catalog.layers.filter(\.access.isPublic).map { "\"\($0.name)\":\($0.tiles.minZoom)" }.joined(separator: ",")
+        out += "}}"
         return out
     }
 }

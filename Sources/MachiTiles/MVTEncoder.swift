@@ -25,6 +25,8 @@ public struct MVTLayer: Sendable {
     private var boolIndex: [Bool: UInt32] = [:]
     private var features = ProtobufWriter()
     public private(set) var featureCount = 0
+    /// Bytes of the key and value tables so far, as `encoded` writes them.
+    private var tableBytes = 0
 
     /// - Parameter keys: the attribute names every feature's values follow.
     public init(name: String, extent: UInt32 = 4096, keys: [String] = []) {
@@ -45,6 +47,7 @@ public struct MVTLayer: Sendable {
             } else {
                 ki = UInt32(keys.count)
                 keys.append(k)
+                tableBytes += Self.stringFieldSize(k)
             }
             tags += [ki, index(value: v)]
         }
@@ -63,6 +66,7 @@ public struct MVTLayer: Sendable {
             } else {
                 ki = UInt32(keys.count)
                 keys.append(attributeKeys[i])
+                tableBytes += Self.stringFieldSize(attributeKeys[i])
                 keySlots[i] = ki
             }
             tags.append(ki)
@@ -120,7 +124,26 @@ public struct MVTLayer: Sendable {
         }
         if let found { return found }
         values.append(value)
+        let body: Int
+        switch value {
+        case .string(let s): body = Self.stringFieldSize(s)
+        case .double: body = 9
+        case .int(let i): body = 1 + ProtobufWriter.varintSize(i >= 0 ? UInt64(i) : ProtobufWriter.zigzag(i))
+        case .bool: body = 2
+        }
+        tableBytes += 1 + ProtobufWriter.varintSize(UInt64(body)) + body
         return next
+    }
+
+    static func stringFieldSize(_ s: String) -> Int {
+        let n = s.utf8.count
+        return 1 + ProtobufWriter.varintSize(UInt64(n)) + n
+    }
+
+    /// Size of this layer inside a tile (its `Tile.layers` field included), give or take the
+    /// few bytes of the layer's own length prefix; cheap enough to ask after every feature.
+    public var approximateSize: Int {
+        featureCount == 0 ? 0 : features.bytes.count + tableBytes + Self.stringFieldSize(name) + 16
     }
 
     /// The `Layer` message body (fields in number order, version last).

@@ -13,6 +13,12 @@ public enum Simplify {
         }
     }
 
+    /// Above a layer's `maxzoom` the tolerance stays the same on the ground (doubling in tile
+    /// units per zoom), so tiles there carry no detail the layer's last zoom did not.
+    public static func tolerance(zoom: Int, maxZoom: Int) -> Double {
+        zoom <= maxZoom ? tolerance(zoom: zoom) : tolerance(zoom: maxZoom) * Double(1 << min(zoom - maxZoom, 24))
+    }
+
     /// Keeps the first and last point and every point farther than `tolerance` from the
     /// simplified line; kept points are original vertices, never moved.
     public static func douglasPeucker(_ ps: [Position], tolerance: Double) -> [Position] {

@@ -31,6 +31,10 @@ public struct TileExportProgress: Sendable {
 public struct TileExportReport: Sendable {
     public var tiles = 0
     public var bytes = 0
+    /// Largest tile written, in bytes; never above the budget.
+    public var largestTile = 0
+    /// Features left out of tiles to keep them within the byte budget, summed over all tiles.
+    public var dropped = 0
     public var tilesPerZoom: [Int: Int] = [:]
     public var seconds = 0.0
 }
@@ -74,6 +78,8 @@ public struct TileExporter: Sendable {
             try mbtiles?.write(written.map { ($0.tile, $0.rendered.bytes) })
             report.tiles += written.count
             report.bytes += written.reduce(0) { $0 + $1.rendered.bytes.count }
+            report.largestTile = written.reduce(report.largestTile) { max($0, $1.rendered.bytes.count) }
+            report.dropped += written.reduce(0) { $0 + $1.rendered.dropped }
             report.tilesPerZoom[z] = written.count
             level = results.filter { $0.rendered.candidates > 0 }.flatMap(\.tile.children)
         }

@@ -100,7 +100,7 @@ public struct TileProjection: Sendable {
         return r
     }
 
-    func round(_ p: Position) -> TilePoint {
+    public func round(_ p: Position) -> TilePoint {
         TilePoint(Int32(p.x.rounded()), Int32(p.y.rounded()))
     }
 

@@ -47,7 +47,11 @@ public struct TileSetMetadata: Sendable {
                 case .text, .date, .datetime: fields[a.key] = "String"
                 }
             }
-            return VectorLayer(id: l.name, description: "\(l.titleJa) / \(l.titleEn)", minzoom: minZoom, maxzoom: maxZoom, fields: fields)
+            // The layer's own range within the set's: it is absent below its minzoom, and above its
+            // maxzoom tiles add no detail (clients may overzoom).
+            return VectorLayer(
+                id: l.name, description: "\(l.titleJa) / \(l.titleEn)", minzoom: min(maxZoom, max(minZoom, l.tiles.minZoom)),
+                maxzoom: max(minZoom, min(maxZoom, l.tiles.maxZoom)), fields: fields)
         }
     }
 

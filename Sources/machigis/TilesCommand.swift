@@ -75,6 +75,10 @@ struct TilesExport: ParsableCommand {
             String(
                 format: "%@: %d tiles, %.1f MB in %.1f s → %@%@", names.joined(separator: ","), report.tiles, Double(report.bytes) / 1e6,
                 report.seconds, out, mbtiles.map { " and \($0)" } ?? ""))
+        // The same budget as the server's (layer files, city.yaml), so a static pyramid is as light.
+        log(
+            "largest tile \(report.largestTile) bytes (budget \(TileRenderer(store: s).budget(chosen))); "
+                + "\(report.dropped) features left out to fit")
     }
 }
 
