@@ -84,6 +84,10 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = Logger.Level(rawValue: env["LOG_LEVEL"] ?? "info") ?? .info
         let app = try MachiServer.application(store: s, options: options, logger: logger)
         log("MachiGIS serving \(s.city.name) from \(s.path) on http://\(host):\(port)")
+        // SIGTERM/SIGINT: Hummingbird's service group stops accepting, closes idle connections and
+        // returns once the requests under way have been answered (their writes acknowledged).
         try await app.runService()
+        try s.checkpoint()
+        log("MachiGIS stopped: requests finished, WAL checkpointed")
     }
 }
