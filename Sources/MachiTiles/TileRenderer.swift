@@ -30,7 +30,8 @@ public struct TileRenderer: Sendable {
         let projection = TileProjection(tile: tile, extent: extent, buffer: buffer)
         var out = [MVTLayer]()
         var candidates = 0
-        for layer in layers {
+        // Tiles are cached and exported as files: personal attributes never go into them.
+        for layer in layers.map({ $0.view(for: nil, .tile) }) {
             let stored = try fetch(layer, box)
             candidates += stored.count
             guard !stored.isEmpty else { continue }
