@@ -32,10 +32,13 @@ public struct AttributeDefinition: Sendable, Decodable {
     public var description: String?
     /// Whether the store keeps a B-tree index on the column (for lookups and joins).
     public var indexed: Bool
+    /// Personal data (a number plate): shown when staff read one record, left out of bulk
+    /// reads except for admins, and never written into tiles (see `LayerDefinition.view`).
+    public var personal: Bool
 
     enum CodingKeys: String, CodingKey {
         case key, type, label, labelEn = "label_en", required, values, min, max, maxLength = "max_length", computed, unit, description,
-            indexed
+            indexed, personal
     }
 
     public init(from decoder: any Decoder) throws {
@@ -53,6 +56,7 @@ public struct AttributeDefinition: Sendable, Decodable {
         unit = try c.decodeIfPresent(String.self, forKey: .unit)
         description = try c.decodeIfPresent(String.self, forKey: .description)
         indexed = try c.decodeIfPresent(Bool.self, forKey: .indexed) ?? false
+        personal = try c.decodeIfPresent(Bool.self, forKey: .personal) ?? false
     }
 }
 
@@ -201,7 +205,7 @@ extension LayerDefinition {
     /// types, geometry type): part of cache validators such as tile ETags.
     public var fingerprint: String {
         var text = "\(name)|\(geometryType.rawValue)"
-        for a in attributes { text += "|\(a.key):\(a.type.rawValue)" }
+        for a in attributes { text += "|\(a.key):\(a.type.rawValue)\(a.personal ? ":personal" : "")" }
         let t = tiles
         text += "|tiles:\(t.minZoom)-\(t.maxZoom):\(t.maxBytes ?? 0):\(t.mergeBelow ?? -1):" + t.mergeBy.joined(separator: ",")
         // FNV-1a: stable across runs, unlike Swift's seeded Hasher.

@@ -160,6 +160,21 @@ public final class Store: Sendable {
                     INSERT INTO machi_meta (key, value) VALUES ('instance_id', lower(hex(randomblob(8))));
                     """)
         }
+        m.registerMigration("v5-audit") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE machi_audit (
+                        id INTEGER PRIMARY KEY,
+                        at TEXT NOT NULL,
+                        user TEXT NOT NULL,
+                        action TEXT NOT NULL,
+                        target TEXT NOT NULL DEFAULT '',
+                        detail TEXT NOT NULL DEFAULT '{}',
+                        client TEXT
+                    );
+                    CREATE INDEX machi_audit_at ON machi_audit(at);
+                    """)
+        }
         return m
     }
 

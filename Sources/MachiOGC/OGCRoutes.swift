@@ -29,7 +29,9 @@ public struct OGCRoutes: Sendable {
             try collection(request, try layer(context, user(context)))
         }
         router.get("ogc/collections/{collectionId}/items") { request, context in
-            try items(request, try layer(context, user(context)))
+            // Bulk: personal attributes only for admins (they cannot be filtered or sorted on either).
+            let u = user(context)
+            return try items(request, try layer(context, u).view(for: u, .bulk))
         }
         router.get("ogc/collections/{collectionId}/items/{featureId}") { request, context in
             let l = try layer(context, user(context))
@@ -37,7 +39,8 @@ public struct OGCRoutes: Sendable {
             return try item(request, l, id)
         }
         router.get("ogc/collections/{collectionId}/queryables") { request, context in
-            try queryables(request, try layer(context, user(context)))
+            let u = user(context)
+            return try queryables(request, try layer(context, u).view(for: u, .bulk))
         }
         router.get("ogc/collections/{collectionId}/schema") { request, context in
             let l = try layer(context, user(context))

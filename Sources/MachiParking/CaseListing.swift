@@ -5,31 +5,34 @@ public import MachiFormats
 import MachiGeometry
 
 extension ParkingCases {
-    public func list(filter: CaseFilter, limit: Int, offset: Int) throws -> (matched: Int, items: [ParkingCase]) {
-        let (whereSQL, args) = filter.sql(layer: layer)
+    /// A page of cases, newest first, with the attributes of `view` (the layer as the
+    /// caller may read it in bulk: see `LayerDefinition.view`).
+    public func list(filter: CaseFilter, limit: Int, offset: Int, view: LayerDefinition) throws -> (matched: Int, items: [ParkingCase]) {
+        let (whereSQL, args) = filter.sql(layer: view)
+        let versionIndex = view.attributes.firstIndex { $0.key == "version" }
         return try store.pool.read { db in
             let matched = try Int.fetchOne(db, sql: "SELECT count(*) FROM parking_incidents t \(whereSQL)", arguments: args) ?? 0
             let rows = try Row.fetchAll(
                 db,
                 sql:
-                    "SELECT \(layer.selectColumns()) FROM parking_incidents t \(whereSQL) ORDER BY t.observed_at DESC, t.id DESC LIMIT ? OFFSET ?",
+                    "SELECT \(view.selectColumns()) FROM parking_incidents t \(whereSQL) ORDER BY t.observed_at DESC, t.id DESC LIMIT ? OFFSET ?",
                 arguments: args + [limit, offset])
             let items = try rows.map { r in
-                let f = try layer.decode(r)
-                return ParkingCase(feature: f, version: Int64.fromDatabaseValue(f.values[index("version")]) ?? 1)
+                let f = try view.decode(r)
+                return ParkingCase(feature: f, version: versionIndex.flatMap { Int64.fromDatabaseValue(f.values[$0]) } ?? 1)
             }
             return (matched, items)
         }
     }
 
-    /// Every case matching the filter, oldest first, for exports.
-    public func all(filter: CaseFilter) throws -> [StoredFeature] {
-        let (whereSQL, args) = filter.sql(layer: layer)
+    /// Every case matching the filter, oldest first, for exports, with the attributes of `view`.
+    public func all(filter: CaseFilter, view: LayerDefinition) throws -> [StoredFeature] {
+        let (whereSQL, args) = filter.sql(layer: view)
         return try store.pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT \(layer.selectColumns()) FROM parking_incidents t \(whereSQL) ORDER BY t.observed_at, t.id",
+                db, sql: "SELECT \(view.selectColumns()) FROM parking_incidents t \(whereSQL) ORDER BY t.observed_at, t.id",
                 arguments: args
-            ).map(layer.decode)
+            ).map(view.decode)
         }
     }
 
@@ -42,10 +45,10 @@ extension ParkingCases {
     /// CSV for spreadsheet users: Japanese column labels, lon/lat last. UTF-8 starts with a
     /// BOM so Excel opens it as UTF-8; CP932 is for older tools, and a character it lacks
     /// becomes 〓 rather than failing the export: staff type free text on phones, and one
-    /// emoji must not withhold every other case. The plate is left out unless `includePlate`.
-    public func exportCSV(filter: CaseFilter, includePlate: Bool, encoding: TextEncoding) throws -> CSVExport {
-        let features = try all(filter: filter)
-        let columns = layer.attributes.enumerated().filter { includePlate || $0.element.key != "plate" }
+    /// emoji must not withhold every other case. The columns are those of `view`.
+    public func exportCSV(filter: CaseFilter, view: LayerDefinition, encoding: TextEncoding) throws -> CSVExport {
+        let features = try all(filter: filter, view: view)
+        let columns = view.attributes.enumerated()
         var rows = [columns.map { Self.csvField($0.element.label) } + ["経度", "緯度"]]
         rows.reserveCapacity(features.count + 1)
         try store.toLonLat.withTransformer { t in

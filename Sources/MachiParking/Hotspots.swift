@@ -60,9 +60,10 @@ public struct CaseFilter: Sendable {
                 "%"
                 + q.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
                 .replacingOccurrences(of: "_", with: "\\_") + "%"
-            c.append(
-                "(t.id LIKE ? ESCAPE '\\' OR t.address LIKE ? ESCAPE '\\' OR t.notes LIKE ? ESCAPE '\\' OR t.plate LIKE ? ESCAPE '\\')")
-            a += [pattern, pattern, pattern, pattern]
+            // Only the columns the caller may read: searching a hidden plate would reveal it.
+            let columns = ["id", "address", "notes", "plate"].filter { layer.attribute($0) != nil }
+            c.append("(" + columns.map { "t.\($0) LIKE ? ESCAPE '\\'" }.joined(separator: " OR ") + ")")
+            a += StatementArguments(columns.map { _ in pattern })
         }
         if let b = box {
             c.append("t.fid IN (SELECT pkid FROM \"\(layer.spatialIndexTable)\" WHERE xmin <= ? AND xmax >= ? AND ymin <= ? AND ymax >= ?)")

@@ -22,10 +22,11 @@ struct ParkingRoutes: Sendable {
         group.patch("incidents/{id}") { request, context in try await patch(request, context) }
         group.get("hotspots") { request, context in try hotspots(request, context) }
         group.get("export") { request, context in try export(request, context) }
+        group.get("plates/{plate}/cases") { request, context in try await plateCases(request, context) }
         // Cases are never deleted or replaced; say so with 405 rather than a 404 that suggests a wrong URL.
         let methods: [(String, [HTTPRequest.Method])] = [
             ("incidents", [.get, .head, .post]), ("incidents/{id}", [.get, .head, .patch]), ("hotspots", [.get, .head]),
-            ("export", [.get, .head]),
+            ("export", [.get, .head]), ("plates/{plate}/cases", [.get, .head]),
         ]
         for (path, allowed) in methods {
             let allow = allowed.map(\.rawValue).joined(separator: ", ")
@@ -82,18 +83,19 @@ struct ParkingRoutes: Sendable {
     }
 
     func list(_ request: Request, _ context: MachiRequestContext) throws -> Response {
-        _ = try context.requireUser(roles: Self.roles)
+        let user = try context.requireUser(roles: Self.roles)
         let p = try QueryParameters(request, allowed: ["bbox", "from", "to", "category", "status", "q", "limit", "offset"])
         let filter = try caseFilter(p)
         let limit = try p.int("limit", range: 1...1000) ?? 100
         let offset = try p.int("offset", range: 0...10_000_000) ?? 0
-        let (matched, items) = try cases.list(filter: filter, limit: limit, offset: offset)
+        let view = cases.layer.view(for: user, .bulk)
+        let (matched, items) = try cases.list(filter: filter, limit: limit, offset: offset, view: view)
         var out =
             "{\"type\":\"FeatureCollection\",\"numberMatched\":\(matched),\"numberReturned\":\(items.count),\"timeStamp\":\"\(Timestamp.now())\",\"features\":["
         try cases.store.toLonLat.withTransformer { t in
             for (i, c) in items.enumerated() {
                 if i > 0 { out += "," }
-                try GeoJSONWriter.feature(c.feature, layer: cases.layer, toLonLat: t, into: &out)
+                try GeoJSONWriter.feature(c.feature, layer: view, toLonLat: t, into: &out)
             }
         }
         return .geoJSON(out + "]}")
@@ -125,18 +127,17 @@ struct ParkingRoutes: Sendable {
         let format = try p.oneOf("format", ["csv", "geojson"]) ?? "csv"
         let includePlate = try p.oneOf("include_plate", ["true", "false"]) == "true"
         if includePlate, user.role != .admin { throw Problem(.forbidden, "Forbidden", detail: "only admin may export plate numbers") }
+        // Personal attributes only when an admin asks for them; the layer file says which they are.
+        let view = cases.layer.view(for: includePlate ? user : nil, .bulk)
         let filter = try caseFilter(p)
         let stamp = String(Timestamp.now().prefix(10))
         if format == "geojson" {
-            let features = try cases.all(filter: filter)
+            let features = try cases.all(filter: filter, view: view)
             var out = "{\"type\":\"FeatureCollection\",\"features\":["
-            let layer = cases.layer
             try cases.store.toLonLat.withTransformer { t in
                 for (i, f) in features.enumerated() {
                     if i > 0 { out += "," }
-                    var g = f
-                    if !includePlate, let pi = layer.attributes.firstIndex(where: { $0.key == "plate" }) { g.values[pi] = .null }
-                    try GeoJSONWriter.feature(g, layer: layer, toLonLat: t, into: &out)
+                    try GeoJSONWriter.feature(f, layer: view, toLonLat: t, into: &out)
                 }
             }
             var r = Response.geoJSON(out + "]}")
@@ -144,7 +145,7 @@ struct ParkingRoutes: Sendable {
             return r
         }
         let encoding: TextEncoding = try p.oneOf("encoding", ["utf-8", "cp932"]) == "cp932" ? .cp932 : .utf8
-        let csv = try cases.exportCSV(filter: filter, includePlate: includePlate, encoding: encoding)
+        let csv = try cases.exportCSV(filter: filter, view: view, encoding: encoding)
         let charset = encoding == .cp932 ? "Shift_JIS" : "utf-8"
         var headers: HTTPFields = [
             .contentType: "text/csv; charset=\(charset)", .contentDisposition: "attachment; filename=\"parking-\(stamp).csv\"",
@@ -152,6 +153,27 @@ struct ParkingRoutes: Sendable {
         // A note inside the CSV would read as a case row in a spreadsheet: the count goes in a header.
         if csv.substitutions > 0 { headers[Self.substitutedCharacters] = String(csv.substitutions) }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: csv.bytes)))
+    }
+
+    /// Repeat-offender lookup: every case with exactly this plate (after normalising), for
+    /// the staff who may read cases. Each lookup is written to the audit log with its count.
+    func plateCases(_ request: Request, _ context: MachiRequestContext) async throws -> Response {
+        let user = try context.requireUser(roles: Self.roles)
+        _ = try QueryParameters(request, allowed: [])
+        let raw = try context.parameters.require("plate")
+        guard let decoded = raw.removingPercentEncoding else { throw Problem.badParameter("plate", "bad percent-encoding") }
+        let plate = PlateNumber.normalise(decoded)
+        guard !plate.isEmpty, plate.count <= 40 else {
+            throw Problem.badParameter("plate", "a number plate of 1–40 characters, e.g. なにわ500あ1234")
+        }
+        let found = try await cases.casesWithPlate(plate, user: user, client: context.remoteAddress)
+        var out = "{\"plate\":\(GeoJSONWriter.string(plate)),\"count\":\(found.count),\"cases\":["
+        for (i, m) in found.enumerated() {
+            if i > 0 { out += "," }
+            out += "{\"id\":\(GeoJSONWriter.string(m.id)),\"observed_at\":\(GeoJSONWriter.string(m.observedAt))}"
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: out + "]}")))
     }
 
     /// How many characters a CP932 export wrote as 〓 because CP932 has no code for them.

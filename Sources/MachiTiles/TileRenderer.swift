@@ -42,7 +42,8 @@ public struct TileRenderer: Sendable {
         var empty = [MVTLayer]()
         var all = [TileCandidate]()
         var candidates = 0
-        for (index, layer) in layers.enumerated() {
+        // Tiles are cached and exported as files: personal attributes never go into them.
+        for (index, layer) in layers.map({ $0.view(for: nil, .tile) }).enumerated() {
             empty.append(MVTLayer(name: layer.name, extent: UInt32(extent), keys: layer.attributes.map(\.key)))
             guard tile.z >= layer.tiles.minZoom else {
                 // Absent from this tile, but the export must still descend to where it appears.

@@ -137,7 +137,7 @@ import Testing
                 var f = CaseFilter()
                 f.box = try env.store.planeBox(
                     lonLat: BoundingBox(minX: lon - 0.0005, minY: lat - 0.0005, maxX: lon + 0.0005, maxY: lat + 0.0005))
-                return try cases.list(filter: f, limit: 10, offset: 0).matched == 1
+                return try cases.list(filter: f, limit: 10, offset: 0, view: cases.layer).matched == 1
             }
             #expect(try found(near: 135.5620, 34.7773))
             #expect(try !found(near: 135.5764, 34.7771))
@@ -192,14 +192,14 @@ import Testing
         // A note starting with a lone variation selector would join the comma before it into
         // one character; the comma must survive.
         _ = try await newCase(cases, notes: "\u{FE0F}x")
-        let csv = try cases.exportCSV(filter: CaseFilter(), includePlate: false, encoding: .cp932)
+        let csv = try cases.exportCSV(filter: CaseFilter(), view: cases.layer.view(for: nil, .bulk), encoding: .cp932)
         #expect(csv.substitutions == 4)
         #expect(csv.bytes.indices.contains { csv.bytes[$0...].starts(with: [0x2C, 0x81, 0xAC, 0x78, 0x2C]) })
         // 〓 is 0x81AC in CP932, 駐車 0x9293 0x8ED4; the skin-toned thumb is one character, one mark.
         let expected: [UInt8] = [0x41, 0x81, 0xAC, 0x42, 0x81, 0xAC, 0x43, 0x81, 0xAC, 0x92, 0x93, 0x8E, 0xD4]
         #expect(csv.bytes.indices.contains { csv.bytes[$0...].starts(with: expected) })
         #expect(csv.bytes.indices.contains { csv.bytes[$0...].starts(with: Array(",ok,".utf8)) })
-        let utf8 = try cases.exportCSV(filter: CaseFilter(), includePlate: false, encoding: .utf8)
+        let utf8 = try cases.exportCSV(filter: CaseFilter(), view: cases.layer.view(for: nil, .bulk), encoding: .utf8)
         #expect(utf8.substitutions == 0)
         #expect(String(decoding: utf8.bytes, as: UTF8.self).contains("A🚗B\u{FFFD}C👍🏽駐車"))
     }
