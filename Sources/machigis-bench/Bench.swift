@@ -86,12 +86,13 @@ struct Nearest: ParsableCommand {
         var times = [Double]()
         times.reserveCapacity(queries)
         var found = 0
-        let listed: [(Double, Double)] = try points.map { path in
-            try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").compactMap { line -> (Double, Double)? in
-                let f = line.split(separator: " ").compactMap { Double($0) }
-                return f.count == 2 ? (f[0], f[1]) : nil
-            }
-        } ?? []
+        let listed: [(Double, Double)] =
+            try points.map { path in
+                try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").compactMap { line -> (Double, Double)? in
+                    let f = line.split(separator: " ").compactMap { Double($0) }
+                    return f.count == 2 ? (f[0], f[1]) : nil
+                }
+            } ?? []
         // Warm the page cache, the statement cache and the tree first, as a running server would be.
         for i in 0..<(queries + 1000) {
             var lon = c.x + Double.random(in: -spread...spread, using: &rng) / 91_600
