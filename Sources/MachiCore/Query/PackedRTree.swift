@@ -1,5 +1,5 @@
 import GRDB
-public import MachiGeometry
+import MachiGeometry
 
 /// An immutable, Hilbert-packed R-tree over one layer's feature boxes (the layout of
 /// flatbush): leaf boxes sorted along a Hilbert curve, then every level above them, in flat
