@@ -96,6 +96,43 @@ PY
   [ "${BENCH_KEEP:-0}" = 1 ] || rm -f "$db"*
 done
 
+# Issue 15: a dense city centre, 26,000 pipes on a 15 m street grid (~1.7 km square, about what
+# the densest z14 tile of a 100k-pipe Settsu holds): tiles at z14–z16 over its middle with the
+# byte budget, the same tiles unbudgeted and from PostGIS ST_AsMVT, and the largest tile at z10–z18.
+dense="bench/out/pipes-dense-26000.geojson"
+[ -f "$dense" ] || "$BIN/machigis-bench" generate --pipes 26000 --spacing 15 --out "$dense" >/dev/null
+db="$OUT/ogc-dense.sqlite"; rm -f "$db"*
+"$BIN/machigis" ingest sewer_pipes "$dense" --db "$db" --layers bench/layers 2>"$OUT/ogc-ingest-dense.log"
+if [ -n "$pg" ]; then
+  psql -h "$pg" -p 5499 -U postgres -qAt -c "DROP TABLE IF EXISTS pipes" >/dev/null 2>&1
+  ogr2ogr -f PostgreSQL "PG:host=$pg port=5499 user=postgres dbname=postgres" "$dense" -nln pipes -lco GEOMETRY_NAME=geom \
+    -t_srs EPSG:6674 -nlt LINESTRING --config PG_USE_COPY YES 2>/dev/null
+  psql -h "$pg" -p 5499 -U postgres -qAt -c "VACUUM ANALYZE pipes" >/dev/null
+fi
+{
+  echo
+  echo "### Dense centre: 26,000 pipes, 15 m grid (issue 15)"
+  echo
+  echo "| zoom | MachiGIS (500 KB budget): features, bytes, p50 / p99, dropped | unbudgeted | PostGIS ST_AsMVT, same tile |"
+  echo "|---:|---:|---:|---:|"
+} >>"$res"
+for z in 14 15 16; do
+  b=$("$BIN/machigis-bench" tiles --db "$db" --layers bench/layers --zoom "$z" --runs 50)
+  u=$("$BIN/machigis-bench" tiles --db "$db" --layers bench/layers --zoom "$z" --runs 50 --unbudgeted)
+  pgz="not run"
+  if [ -n "$pg" ]; then
+    read -r tz tx ty < <(sed -E 's/.*tile=([0-9]+)\/([0-9]+)\/([0-9]+).*/\1 \2 \3/' <<<"$b")
+    pgz=$(postgis_tile "$tz" "$tx" "$ty" 50)
+  fi
+  dfmt() { sed -E 's/.*features=([0-9]+) bytes=([0-9]+) p50_ms=([0-9.]+) p99_ms=([0-9.]+) dropped=([0-9]+).*/\1, \2 B, \3 \/ \4 ms, \5 dropped/' <<<"$1"; }
+  echo "| $z | $(dfmt "$b") | $(dfmt "$u") | $pgz |" >>"$res"
+  echo "dense z$z: $b (unbudgeted $u; PostGIS $pgz)" >&2
+done
+largest=$("$BIN/machigis-bench" tiles --db "$db" --layers bench/layers --zoom 14 --largest)
+echo >>"$res"
+echo "Largest tile of the dense ledger at z10–z18 (every tile with data): $(sed -E 's/largest_bytes=([0-9]+) tiles=([0-9]+) dropped=([0-9]+) budget=([0-9]+)/\1 B of a \4 B budget over \2 tiles, \3 features left out in all/' <<<"$largest")." >>"$res"
+rm -f "$db"*
+
 # Static export of the shipped Settsu sample (pipes and manholes), z10–z18.
 db="$OUT/ogc-sample.sqlite"; rm -f "$db"*
 "$BIN/machigis" ingest sewer_pipes layers/sample/sewer_pipes.geojson --db "$db" 2>/dev/null

@@ -19,8 +19,21 @@ enum TileBudget {
     }
 
     static func fit(_ candidates: [TileCandidate], layers: [MVTLayer], budget: Int) -> Fitted {
-        let all = encode(candidates, Array(candidates.indices), layers)
-        guard all.bytes.count > budget else { return Fitted(bytes: all.bytes, features: all.features, dropped: 0) }
+        // Most tiles fit: encode in storage order, giving up as soon as the running size passes
+        // the budget (an over-budget tile then costs about one extra encoding, not two).
+        var first = layers
+        var over = false
+        for c in candidates {
+            first[c.layer].add(id: c.id, values: c.values, geometry: c.geometry)
+            if first.reduce(0, { $0 + $1.approximateSize }) > budget {
+                over = true
+                break
+            }
+        }
+        if !over {
+            let bytes = MVTEncoder.tile(first)
+            if bytes.count <= budget { return Fitted(bytes: bytes, features: candidates.count, dropped: 0) }
+        }
         // Largest first; ties (points) by id so the choice is stable between requests.
         let order = candidates.indices.sorted {
             let a = candidates[$0]

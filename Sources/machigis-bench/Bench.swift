@@ -49,7 +49,8 @@ struct Generate: ParsableCommand {
                     let b = lonlat(i2, j2)
                     n += 1
                     if n > 1 { buffer += ",\n" }
-                    let system = systems[n % 3]
+                    // One system per street (row or column), so consecutive pipes form runs.
+                    let system = systems[(dir == 0 ? j : i) % 3]
                     buffer += String(
                         format:
                             "{\"type\":\"Feature\",\"properties\":{\"pipe_no\":\"B-%07d\",\"system\":\"%@\",\"diameter_mm\":%d,\"material\":\"%@\",\"install_year\":%d,\"upstream_mh\":\"BM-%d-%d\",\"downstream_mh\":\"BM-%d-%d\"},\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[%.7f,%.7f],[%.7f,%.7f]]}}",

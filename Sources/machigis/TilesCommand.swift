@@ -71,14 +71,14 @@ struct TilesExport: ParsableCommand {
         let report = try TileExporter(store: s).run(options) { bar.update($0) }
         bar.finish()
         for z in minzoom...maxzoom { log("z\(z): \(report.tilesPerZoom[z] ?? 0) tiles") }
-        log(
-            String(
-                format: "%@: %d tiles, %.1f MB in %.1f s → %@%@", names.joined(separator: ","), report.tiles, Double(report.bytes) / 1e6,
-                report.seconds, out, mbtiles.map { " and \($0)" } ?? ""))
         // The same budget as the server's (layer files, city.yaml), so a static pyramid is as light.
         log(
             "largest tile \(report.largestTile) bytes (budget \(TileRenderer(store: s).budget(chosen))); "
                 + "\(report.dropped) features left out to fit")
+        log(
+            String(
+                format: "%@: %d tiles, %.1f MB in %.1f s → %@%@", names.joined(separator: ","), report.tiles, Double(report.bytes) / 1e6,
+                report.seconds, out, mbtiles.map { " and \($0)" } ?? ""))
     }
 }
 

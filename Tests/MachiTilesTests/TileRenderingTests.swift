@@ -111,7 +111,7 @@ import Testing
 
         let files = try FileManager.default.subpathsOfDirectory(atPath: out.path).filter { $0.hasSuffix(".mvt") }
         #expect(files.count == report.tiles)
-        // Pipes start at z13 and manholes at z16 (layer files): z12 is empty, yet the export went on down.
+        // Pipes start at z13 and manholes at z15 (layer files): z12 is empty, yet the export went on down.
         #expect((report.tilesPerZoom[12] ?? 0) == 0)
         #expect((report.tilesPerZoom[13] ?? 0) >= 1)
         #expect((report.tilesPerZoom[15] ?? 0) > (report.tilesPerZoom[14] ?? 0))

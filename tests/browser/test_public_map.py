@@ -98,3 +98,21 @@ def test_disagree_keeps_map_blocked(driver):
     assert "同意" in msg.text
     assert driver.find_element(By.ID, "gate").is_displayed()
     assert not driver.find_elements(By.CSS_SELECTOR, "#map.leaflet-container")
+
+
+def test_pipes_only_from_zoom_15_with_a_hint(driver):
+    """The page draws raw GeoJSON: zoomed out it asks for no pipes and says to zoom in."""
+    open_and_agree(driver)
+    wait(driver).until(lambda d: int(d.find_element(By.ID, "map").get_attribute("data-pipes") or 0) > 0)
+    driver.find_element(By.CSS_SELECTOR, ".leaflet-control-zoom-out").click()
+    wait(driver).until(lambda d: "拡大すると管路を表示します" in d.find_element(By.ID, "status").text)
+    wait(driver).until(lambda d: d.find_element(By.ID, "map").get_attribute("data-pipes") == "0")
+    requests = driver.execute_script(
+        "return performance.getEntriesByType('resource').map((e) => e.name)"
+        ".filter((n) => n.includes('layer=pipes')).length")
+    driver.find_element(By.CSS_SELECTOR, ".leaflet-control-zoom-out").click()
+    wait(driver).until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".leaflet-zoom-anim"))
+    assert "拡大すると管路を表示します" in driver.find_element(By.ID, "status").text
+    assert driver.execute_script(
+        "return performance.getEntriesByType('resource').map((e) => e.name)"
+        ".filter((n) => n.includes('layer=pipes')).length") == requests, "no pipe request below zoom 15"
