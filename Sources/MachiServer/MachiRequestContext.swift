@@ -1,6 +1,6 @@
 public import Hummingbird
 public import MachiCore
-import MachiHTTP
+public import MachiHTTP
 import NIOCore
 
 /// Request context of every MachiGIS route: who is calling (set by the authentication
@@ -9,14 +9,19 @@ public struct MachiRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// nil for the anonymous public.
     public var user: StaffUser?
-    /// Peer address, for rate limits and logs ("127.0.0.1").
+    /// TCP peer address ("127.0.0.1"): a proxy's address when behind one.
     public let remoteAddress: String?
+    /// The client's address, for rate limits, login throttling and logs: the peer, or what
+    /// a trusted proxy says in X-Forwarded-For (set by `ClientAddressMiddleware`, the one
+    /// place that decides; see `ClientAddress.resolve`). nil only for in-process tests.
+    public internal(set) var clientAddress: IPAddress?
     /// Whether the caller came in through a session cookie (then state changes need CSRF proof).
     public var viaSession = false
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress?.ipAddress
+        clientAddress = remoteAddress.flatMap(IPAddress.init)
     }
 
     /// Requests carry GeoJSON case reports, not uploads: keep bodies small.

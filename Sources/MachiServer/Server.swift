@@ -25,8 +25,24 @@ public struct ServerOptions: Sendable {
     public var offloadBlockingWork = true
     /// Requests that may wait for a blocking thread before new ones get 503.
     public var blockingQueueLimit = 256
+    /// Proxies whose X-Forwarded-For is believed (`serve --trusted-proxy`); empty: none.
+    public var trustedProxies: [IPNetwork] = []
+    /// Expensive public requests per second per client (`serve --rate-limit`; 0: no limit)
+    /// and how many may come at once (`--rate-burst`). A map view at zoom 10–11 asks for
+    /// about 20 tiles, so 100 leaves room for a few quick pans.
+    public var publicRate: Double = 20
+    public var publicBurst: Double = 100
 
     public init() {}
+
+    /// Adds `serve --trusted-proxy` values; returns those that are not an address or CIDR block.
+    public mutating func addTrustedProxies(_ texts: [String]) -> [String] {
+        var bad = [String]()
+        for t in texts {
+            if let n = IPNetwork(t) { trustedProxies.append(n) } else { bad.append(t) }
+        }
+        return bad
+    }
 }
 
 /// Builds the HTTP application: public sewer API, web pages, health check.
@@ -34,6 +50,8 @@ public enum MachiServer {
     public static func router(store: Store, options: ServerOptions) throws -> Router<MachiRequestContext> {
         // HTTP/1.1 (and OGC API Core) require HEAD wherever GET works.
         let router = Router(context: MachiRequestContext.self, options: .autoGenerateHeadEndpoints)
+        // First, so every later step, log line and limit sees the same client address.
+        router.add(middleware: ClientAddressMiddleware(trustedProxies: options.trustedProxies))
         // The ledger is public by law: any site may embed it. CORS goes outside the problem
         // middleware so that errors are already problem documents when it adds its headers.
         router.add(middleware: CORSMiddleware(allowOrigin: .all, allowMethods: [.get, .head, .options]))
@@ -41,6 +59,8 @@ public enum MachiServer {
         router.add(middleware: ExposeHeadersMiddleware(["ETag", "Content-Crs", "Link", "Retry-After", "X-Tile-Dropped"]))
         router.add(middleware: NoStoreMiddleware(prefixes: ["/api/parking", "/api/auth"]))
         router.add(middleware: ProblemMiddleware())
+        // Before files and routes, so both see one spelling of each path (see RequestPath).
+        router.add(middleware: CanonicalPathMiddleware())
         if options.offloadBlockingWork {
             router.add(
                 middleware: BlockingWorkMiddleware(
@@ -52,6 +72,11 @@ public enum MachiServer {
         router.add(middleware: FileMiddleware(options.webRoot, searchForIndexHtml: true))
         let accounts = Accounts(store: store)
         router.add(middleware: AuthMiddleware(accounts: accounts))
+        // After authentication: signed-in staff are exempt.
+        if options.publicRate > 0 {
+            router.add(
+                middleware: PublicRateLimitMiddleware(limiter: PublicRateLimiter(rate: options.publicRate, burst: options.publicBurst)))
+        }
         AuthRoutes(accounts: accounts).register(on: router)
         if store.catalog["parking_incidents"] != nil {
             ParkingRoutes(cases: try ParkingCases(store: store)).register(on: router)

@@ -48,6 +48,19 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Requests that may wait for a blocking thread before new ones get 503 with Retry-After.")
     var blockingQueue = 256
 
+    @Option(
+        name: .customLong("trusted-proxy"),
+        help: ArgumentHelp(
+            "A reverse proxy (CIDR or address, IPv4 or IPv6) whose X-Forwarded-For names the client; repeatable. Without it the header is ignored.",
+            valueName: "CIDR"))
+    var trustedProxies: [String] = []
+
+    @Option(help: "Expensive public requests (items pages over 1000, tiles below zoom 12) per second per client address; 0 disables.")
+    var rateLimit: Double = 20
+
+    @Option(help: "How many expensive public requests a client may send at once before --rate-limit applies.")
+    var rateBurst: Double = 100
+
     func validate() throws {
         for (name, v) in [("--header-timeout", headerTimeout), ("--idle-timeout", idleTimeout), ("--body-timeout", bodyTimeout)]
         where !(v > 0 && v <= 86_400) {
@@ -56,6 +69,12 @@ struct Serve: AsyncParsableCommand {
         if let t = blockingThreads, !(0...1024).contains(t) { throw ValidationError("--blocking-threads must be 0 to 1024, got \(t)") }
         if blockingQueue < 0 { throw ValidationError("--blocking-queue must be 0 or more, got \(blockingQueue)") }
         if let m = maxConnections, m < 1 { throw ValidationError("--max-connections must be at least 1, got \(m)") }
+        var probe = ServerOptions()
+        if let bad = probe.addTrustedProxies(trustedProxies).first {
+            throw ValidationError("--trusted-proxy \(bad): not an IP address or CIDR block (e.g. 10.0.0.0/8, ::1)")
+        }
+        guard rateLimit >= 0, rateLimit.isFinite else { throw ValidationError("--rate-limit must be 0 or more") }
+        guard rateBurst >= 1, rateBurst.isFinite else { throw ValidationError("--rate-burst must be at least 1") }
     }
 
     func run() async throws {
@@ -77,6 +96,9 @@ struct Serve: AsyncParsableCommand {
         if options.connections.maxConnections + 64 > files.after {
             log("warning: --max-connections \(options.connections.maxConnections) is near the open-file limit \(files.after)")
         }
+        _ = options.addTrustedProxies(trustedProxies)
+        options.publicRate = rateLimit
+        options.publicBurst = rateBurst
         let env = ProcessInfo.processInfo.environment
         if let u = basemapURL ?? env["MACHIGIS_BASEMAP_URL"] { options.baseMapURL = u }
         if let a = basemapAttribution ?? env["MACHIGIS_BASEMAP_ATTRIBUTION"] { options.baseMapAttribution = a }
