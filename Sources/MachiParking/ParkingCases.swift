@@ -98,7 +98,9 @@ public struct ParkingCases: Sendable {
 
     /// Validates a GeoJSON Feature body and stores it as a new open case. With an
     /// idempotency key, a retry of the same submission returns the case created first.
-    public func create(body: [UInt8], user: StaffUser, idempotencyKey: String?, now: Date = Date()) async throws -> Created {
+    public func create(body: [UInt8], user: StaffUser, idempotencyKey: String?, client: String? = nil, now: Date = Date()) async throws
+        -> Created
+    {
         if let k = idempotencyKey, k.isEmpty || k.count > 200 {
             throw QueryParameterError("Idempotency-Key", "must be 1–200 characters")
         }
@@ -152,6 +154,7 @@ public struct ParkingCases: Sendable {
             args.append(Data(SpatiaLiteBlob.encode(valid.geometry, srid: srid)).databaseValue)
             try db.execute(sql: Importer.insertSQL(layer, mode: .append), arguments: StatementArguments(args))
             try appendHistory(db, id: id, user: user.name, action: "create", changes: "{}", at: stamp)
+            try AuditLog.record(db, user: user.name, action: "case_create", target: id, client: client, at: now)
             if let key = idempotencyKey {
                 try db.execute(
                     sql: "INSERT INTO parking_idempotency (user, key, incident_id, created_at) VALUES (?, ?, ?, ?)",
@@ -228,7 +231,9 @@ public struct ParkingCases: Sendable {
     /// Applies a JSON `{"properties": {…}, "geometry": {…}}` patch if the caller saw the
     /// current version (or sent `If-Match: *`). Only fields whose values change are written
     /// and recorded in the history.
-    public func update(id: String, body: [UInt8], ifMatch: String?, user: StaffUser, now: Date = Date()) async throws -> ParkingCase {
+    public func update(id: String, body: [UInt8], ifMatch: String?, user: StaffUser, client: String? = nil, now: Date = Date()) async throws
+        -> ParkingCase
+    {
         guard let ifMatch else { throw ParkingError.preconditionRequired }
         guard let expected = IfMatch(ifMatch) else {
             throw QueryParameterError("If-Match", "expected an ETag like \"v3\" from a previous response, or *")
@@ -309,6 +314,14 @@ public struct ParkingCases: Sendable {
             try appendHistory(
                 db, id: id, user: user.name, action: statusChanged ? "status:\(newStatus!.rawValue)" : "update",
                 changes: "{\(diff.joined(separator: ","))}", at: stamp)
+            // The history keeps old and new values (plates among them); the audit log only which fields.
+            let fields =
+                typed.filter { $0.1 != current.feature.values[index($0.0)] }.map(\.0).sorted()
+                + (location.map { $0.plane != current.feature.geometry } == true ? ["geometry"] : [])
+            try AuditLog.record(
+                db, user: user.name, action: "case_update", target: id,
+                detail: [("fields", fields.joined(separator: ",").databaseValue), ("version", (current.version + 1).databaseValue)],
+                client: client, at: now)
             try bumpVersion(db, added: 0)
             return try fetch(db, id: id)!
         }
@@ -436,6 +449,7 @@ public struct ParkingCases: Sendable {
             try db.execute(
                 sql: "INSERT INTO parking_purge_log (at, user, cutoff, purged) VALUES (?, ?, ?, ?)",
                 arguments: [Timestamp.now(), user, c, ids.count])
+            try AuditLog.record(db, user: user, action: "case_purge", target: c, detail: [("purged", ids.count.databaseValue)])
             try bumpVersion(db, added: -ids.count)
             return ids.count
         }
