@@ -119,9 +119,7 @@ public struct ParkingCases: Sendable {
         guard let observedDate = DateParsing.dateTime(observedText) else {
             throw QueryParameterError("observed_at", "\"\(observedText.prefix(40))\" is not an ISO 8601 date-time")
         }
-        guard observedDate.timeIntervalSince(now) <= Self.clockSkew else {
-            throw QueryParameterError("observed_at", "\(observedText) is in the future")
-        }
+        try Self.checkObserved(observedDate, observedText, now: now)
         props += [
             ("id", .string(id)), ("reported_at", .string(stamp)), ("status", .string(CaseStatus.open.rawValue)),
             ("created_by", .string(user.name)),
@@ -165,6 +163,19 @@ public struct ParkingCases: Sendable {
         }
         let nearby = try nearbyOpen(to: item, now: now)
         return Created(item: item, replayed: replayed, possibleDuplicates: nearby)
+    }
+
+    /// Earliest plausible observation: older times are typing slips (a year 0026) that would
+    /// sort before every real case and outlive every retention purge's intent.
+    public static let earliestObservation = DateParsing.date("1900-01-01")!
+
+    /// An observation time must lie between 1900 and now plus `clockSkew` (5 min: phones'
+    /// clocks run a little fast; well within the one day the issue allows).
+    static func checkObserved(_ d: Date, _ text: String, now: Date) throws {
+        guard d >= earliestObservation else { throw QueryParameterError("observed_at", "\(text.prefix(40)) is before 1900") }
+        guard d.timeIntervalSince(now) <= clockSkew else {
+            throw QueryParameterError("observed_at", "\(text.prefix(40)) is in the future")
+        }
     }
 
     func appendHistory(_ db: Database, id: String, user: String, action: String, changes: String, at: String) throws {
@@ -265,9 +276,9 @@ public struct ParkingCases: Sendable {
             }
         }
         if let observed = typed.first(where: { $0.0 == "observed_at" }), let text = String.fromDatabaseValue(observed.1),
-            let d = DateParsing.dateTime(text), d.timeIntervalSince(now) > Self.clockSkew
+            let d = DateParsing.dateTime(text)
         {
-            throw QueryParameterError("observed_at", "\(text) is in the future")
+            try Self.checkObserved(d, text, now: now)
         }
         let location = hasGeometry ? try newLocation(patch.geometry, id: id, expected: expected) : nil
         let stamp = Timestamp.format(now)
