@@ -49,7 +49,7 @@ public struct ElectionRegistry: Sendable {
 
     /// Publishing needs final turnout: a published election without figures would show an
     /// empty map to the public as if nobody had voted.
-    public func setPublished(_ id: String, _ published: Bool) throws {
+    public func setPublished(_ id: String, _ published: Bool, by user: String = "cli") throws {
         try store.pool.write { db in
             guard let e = try Self.fetch(db, id) else { throw ElectionError(.notFound, "no election \(id)") }
             if published && !e.hasFinalTurnout {
@@ -59,6 +59,7 @@ public struct ElectionRegistry: Sendable {
             try db.execute(
                 sql: "UPDATE elections SET published = ?, published_at = ? WHERE id = ?",
                 arguments: [published, published ? Timestamp.now() : nil, id])
+            try AuditLog.record(db, user: user, action: published ? "election_publish" : "election_withdraw", target: id)
         }
     }
 

@@ -98,7 +98,9 @@ public struct ParkingCases: Sendable {
 
     /// Validates a GeoJSON Feature body and stores it as a new open case. With an
     /// idempotency key, a retry of the same submission returns the case created first.
-    public func create(body: [UInt8], user: StaffUser, idempotencyKey: String?, now: Date = Date()) async throws -> Created {
+    public func create(body: [UInt8], user: StaffUser, idempotencyKey: String?, client: String? = nil, now: Date = Date()) async throws
+        -> Created
+    {
         if let k = idempotencyKey, k.isEmpty || k.count > 200 {
             throw QueryParameterError("Idempotency-Key", "must be 1–200 characters")
         }
@@ -117,9 +119,7 @@ public struct ParkingCases: Sendable {
         guard let observedDate = DateParsing.dateTime(observedText) else {
             throw QueryParameterError("observed_at", "\"\(observedText.prefix(40))\" is not an ISO 8601 date-time")
         }
-        guard observedDate.timeIntervalSince(now) <= Self.clockSkew else {
-            throw QueryParameterError("observed_at", "\(observedText) is in the future")
-        }
+        try Self.checkObserved(observedDate, observedText, now: now)
         props += [
             ("id", .string(id)), ("reported_at", .string(stamp)), ("status", .string(CaseStatus.open.rawValue)),
             ("created_by", .string(user.name)),
@@ -152,6 +152,7 @@ public struct ParkingCases: Sendable {
             args.append(Data(SpatiaLiteBlob.encode(valid.geometry, srid: srid)).databaseValue)
             try db.execute(sql: Importer.insertSQL(layer, mode: .append), arguments: StatementArguments(args))
             try appendHistory(db, id: id, user: user.name, action: "create", changes: "{}", at: stamp)
+            try AuditLog.record(db, user: user.name, action: "case_create", target: id, client: client, at: now)
             if let key = idempotencyKey {
                 try db.execute(
                     sql: "INSERT INTO parking_idempotency (user, key, incident_id, created_at) VALUES (?, ?, ?, ?)",
@@ -162,6 +163,19 @@ public struct ParkingCases: Sendable {
         }
         let nearby = try nearbyOpen(to: item, now: now)
         return Created(item: item, replayed: replayed, possibleDuplicates: nearby)
+    }
+
+    /// Earliest plausible observation: older times are typing slips (a year 0026) that would
+    /// sort before every real case and outlive every retention purge's intent.
+    public static let earliestObservation = DateParsing.date("1900-01-01")!
+
+    /// An observation time must lie between 1900 and now plus `clockSkew` (5 min: phones'
+    /// clocks run a little fast; well within the one day the issue allows).
+    static func checkObserved(_ d: Date, _ text: String, now: Date) throws {
+        guard d >= earliestObservation else { throw QueryParameterError("observed_at", "\(text.prefix(40)) is before 1900") }
+        guard d.timeIntervalSince(now) <= clockSkew else {
+            throw QueryParameterError("observed_at", "\(text.prefix(40)) is in the future")
+        }
     }
 
     func appendHistory(_ db: Database, id: String, user: String, action: String, changes: String, at: String) throws {
@@ -230,7 +244,9 @@ public struct ParkingCases: Sendable {
     /// Applies a JSON `{"properties": {…}, "geometry": {…}}` patch if the caller saw the
     /// current version (or sent `If-Match: *`). Only fields whose values change are written
     /// and recorded in the history.
-    public func update(id: String, body: [UInt8], ifMatch: String?, user: StaffUser, now: Date = Date()) async throws -> ParkingCase {
+    public func update(id: String, body: [UInt8], ifMatch: String?, user: StaffUser, client: String? = nil, now: Date = Date()) async throws
+        -> ParkingCase
+    {
         guard let ifMatch else { throw ParkingError.preconditionRequired }
         guard let expected = IfMatch(ifMatch) else {
             throw QueryParameterError("If-Match", "expected an ETag like \"v3\" from a previous response, or *")
@@ -262,9 +278,9 @@ public struct ParkingCases: Sendable {
             }
         }
         if let observed = typed.first(where: { $0.0 == "observed_at" }), let text = String.fromDatabaseValue(observed.1),
-            let d = DateParsing.dateTime(text), d.timeIntervalSince(now) > Self.clockSkew
+            let d = DateParsing.dateTime(text)
         {
-            throw QueryParameterError("observed_at", "\(text) is in the future")
+            try Self.checkObserved(d, text, now: now)
         }
         let location = hasGeometry ? try newLocation(patch.geometry, id: id, expected: expected) : nil
         let stamp = Timestamp.format(now)
@@ -311,6 +327,14 @@ public struct ParkingCases: Sendable {
             try appendHistory(
                 db, id: id, user: user.name, action: statusChanged ? "status:\(newStatus!.rawValue)" : "update",
                 changes: "{\(diff.joined(separator: ","))}", at: stamp)
+            // The history keeps old and new values (plates among them); the audit log only which fields.
+            let fields =
+                typed.filter { $0.1 != current.feature.values[index($0.0)] }.map(\.0).sorted()
+                + (location.map { $0.plane != current.feature.geometry } == true ? ["geometry"] : [])
+            try AuditLog.record(
+                db, user: user.name, action: "case_update", target: id,
+                detail: [("fields", fields.joined(separator: ",").databaseValue), ("version", (current.version + 1).databaseValue)],
+                client: client, at: now)
             try bumpVersion(db, added: 0)
             return try fetch(db, id: id)!
         }
@@ -438,6 +462,7 @@ public struct ParkingCases: Sendable {
             try db.execute(
                 sql: "INSERT INTO parking_purge_log (at, user, cutoff, purged) VALUES (?, ?, ?, ?)",
                 arguments: [Timestamp.now(), user, c, ids.count])
+            try AuditLog.record(db, user: user, action: "case_purge", target: c, detail: [("purged", ids.count.databaseValue)])
             try bumpVersion(db, added: -ids.count)
             return ids.count
         }

@@ -21,7 +21,7 @@ struct ParkingRoutes: Sendable {
         group.get("incidents/{id}") { request, context in try get(request, context) }
         group.patch("incidents/{id}") { request, context in try await patch(request, context) }
         group.get("hotspots") { request, context in try hotspots(request, context) }
-        group.get("export") { request, context in try export(request, context) }
+        group.get("export") { request, context in try await export(request, context) }
         group.get("plates/{plate}/cases") { request, context in try await plateCases(request, context) }
         // Cases are never deleted or replaced; say so with 405 rather than a 404 that suggests a wrong URL.
         let methods: [(String, [HTTPRequest.Method])] = [
@@ -47,7 +47,8 @@ struct ParkingRoutes: Sendable {
     func create(_ request: Request, _ context: MachiRequestContext) async throws -> Response {
         let user = try context.requireUser(roles: Self.roles)
         let body = try await request.body.collect(upTo: context.maxUploadSize)
-        let created = try await cases.create(body: Array(buffer: body), user: user, idempotencyKey: request.headers[Self.idempotencyKey])
+        let created = try await cases.create(
+            body: Array(buffer: body), user: user, idempotencyKey: request.headers[Self.idempotencyKey], client: context.clientAddress?.description)
         var duplicates = "["
         for (i, d) in created.possibleDuplicates.enumerated() {
             if i > 0 { duplicates += "," }
@@ -78,7 +79,8 @@ struct ParkingRoutes: Sendable {
         let user = try context.requireUser(roles: Self.roles)
         let id = try context.parameters.require("id")
         let body = try await request.body.collect(upTo: context.maxUploadSize)
-        let item = try await cases.update(id: id, body: Array(buffer: body), ifMatch: request.headers[.ifMatch], user: user)
+        let item = try await cases.update(
+            id: id, body: Array(buffer: body), ifMatch: request.headers[.ifMatch], user: user, client: context.clientAddress?.description)
         return try featureResponse(item)
     }
 
@@ -121,7 +123,7 @@ struct ParkingRoutes: Sendable {
         return .geoJSON(out)
     }
 
-    func export(_ request: Request, _ context: MachiRequestContext) throws -> Response {
+    func export(_ request: Request, _ context: MachiRequestContext) async throws -> Response {
         let user = try context.requireUser(roles: Self.roles)
         let p = try QueryParameters(request, allowed: ["format", "from", "to", "category", "status", "encoding", "include_plate"])
         let format = try p.oneOf("format", ["csv", "geojson"]) ?? "csv"
@@ -131,6 +133,14 @@ struct ParkingRoutes: Sendable {
         let view = cases.layer.view(for: includePlate ? user : nil, .bulk)
         let filter = try caseFilter(p)
         let stamp = String(Timestamp.now().prefix(10))
+        // Recorded before the data leaves: an export that fails after this is still an attempt worth knowing.
+        try await AuditLog(store: cases.store).record(
+            user: user.name, action: "export", target: "parking_incidents",
+            detail: [
+                ("format", format.databaseValue), ("include_plate", String(includePlate).databaseValue),
+                ("query", (request.uri.query ?? "").databaseValue),
+            ],
+            client: context.clientAddress?.description)
         if format == "geojson" {
             let features = try cases.all(filter: filter, view: view)
             var out = "{\"type\":\"FeatureCollection\",\"features\":["
@@ -166,7 +176,7 @@ struct ParkingRoutes: Sendable {
         guard !plate.isEmpty, plate.count <= 40 else {
             throw Problem.badParameter("plate", "a number plate of 1–40 characters, e.g. なにわ500あ1234")
         }
-        let found = try await cases.casesWithPlate(plate, user: user, client: context.remoteAddress)
+        let found = try await cases.casesWithPlate(plate, user: user, client: context.clientAddress?.description)
         var out = "{\"plate\":\(GeoJSONWriter.string(plate)),\"count\":\(found.count),\"cases\":["
         for (i, m) in found.enumerated() {
             if i > 0 { out += "," }

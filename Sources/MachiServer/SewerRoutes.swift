@@ -81,8 +81,13 @@ struct SewerRoutes: Sendable {
         return .geoJSON(out)
     }
 
-    func detail(_ layer: SewerLayer, _ number: String, _ request: Request) throws -> Response {
+    func detail(_ layer: SewerLayer, _ raw: String, _ request: Request) throws -> Response {
         _ = try QueryParameters(request, allowed: [])
+        // Path segments arrive percent-encoded: ＧＭ－０００１ typed on a phone is sent as %EF%BC%A7…,
+        // and only the decoded text normalises like a search term.
+        guard let number = raw.removingPercentEncoding else {
+            throw Problem.badParameter(layer == .pipes ? "pipe_no" : "mh_no", "bad percent-encoding")
+        }
         guard number.count <= 40 else { throw Problem.badParameter(layer == .pipes ? "pipe_no" : "mh_no", "longer than 40 characters") }
         let found = layer == .pipes ? try ledger.pipe(number) : try ledger.manhole(number)
         guard let found else {

@@ -39,6 +39,10 @@ public struct TileExportReport: Sendable {
     public var seconds = 0.0
 }
 
+public struct TileExportError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+}
+
 /// Writes a static tile pyramid (and optionally MBTiles) for a set of layers. Zoom by
 /// zoom, only children of tiles whose buffered area holds features are visited, so empty
 /// country around the city costs nothing; only tiles with features are written.
@@ -51,6 +55,30 @@ public struct TileExporter: Sendable {
         renderer = TileRenderer(store: store)
     }
 
+    /// Marks a folder as written by a tile export; only such a folder has its zoom folders
+    /// replaced, so `--out` pointed at the wrong place (a home folder, /srv/www) deletes nothing.
+    public static let marker = ".machigis-tiles"
+
+    /// Creates `dir` (or takes an empty one, or one with the marker) and writes the marker;
+    /// refuses any other non-empty folder before anything is written or deleted.
+    static func claim(_ dir: String) throws {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        if fm.fileExists(atPath: dir, isDirectory: &isDir) {
+            guard isDir.boolValue else { throw TileExportError(description: "--out \(dir) is a file, not a folder") }
+            let entries = try fm.contentsOfDirectory(atPath: dir)
+            guard entries.isEmpty || entries.contains(marker) else {
+                throw TileExportError(
+                    description:
+                        "--out \(dir) is not empty and was not written by machigis tiles export (no \(marker) file); choose a new or empty folder"
+                )
+            }
+        }
+        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try Data("written by machigis tiles export; its zoom folders are replaced on the next export\n".utf8).write(
+            to: URL(fileURLWithPath: dir).appendingPathComponent(marker))
+    }
+
     public func run(_ options: TileExportOptions, progress: @escaping @Sendable (TileExportProgress) -> Void = { _ in }) throws
         -> TileExportReport
     {
@@ -60,7 +88,7 @@ public struct TileExporter: Sendable {
             store: store, layers: options.layers, minZoom: options.minZoom, maxZoom: options.maxZoom, bounds: bounds)
         let fm = FileManager.default
         if let dir = options.directory {
-            try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try Self.claim(dir)
             // Tiles of an earlier export that have no data now must not linger.
             for z in options.minZoom...options.maxZoom { try? fm.removeItem(atPath: "\(dir)/\(z)") }
             let template = (options.baseURL.map { $0.hasSuffix("/") ? String($0.dropLast()) + "/" : $0 + "/" } ?? "") + "{z}/{x}/{y}.mvt"

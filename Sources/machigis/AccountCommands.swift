@@ -20,7 +20,7 @@ struct UserCommand: ParsableCommand {
         }
 
         func run() throws {
-            let password = try Accounts(store: try store.open()).addUser(name: name, role: Role(rawValue: role)!)
+            let password = try store.accounts().addUser(name: name, role: Role(rawValue: role)!)
             log("created \(name) (\(role)); the password below is shown only once")
             print(password)
         }
@@ -56,7 +56,7 @@ protocol AccountSwitch: ParsableCommand {
 extension AccountSwitch {
     func run() throws {
         let name = account.name
-        let changed = try Accounts(store: try account.store.open()).setDisabled(name: name, Self.disables)
+        let changed = try account.store.accounts().setDisabled(name: name, Self.disables)
         switch (Self.disables, changed) {
         case (true, true): log("disabled \(name); sessions ended, tokens refused until enabled")
         case (true, false): log("\(name) was already disabled")
@@ -77,7 +77,7 @@ struct TokenCommand: ParsableCommand {
         @OptionGroup var account: AccountName
 
         func run() throws {
-            let token = try Accounts(store: try account.store.open()).createToken(name: account.name)
+            let token = try account.store.accounts().createToken(name: account.name)
             log("token for \(account.name); it is shown only once")
             print(token)
         }
@@ -90,7 +90,7 @@ struct TokenCommand: ParsableCommand {
         @OptionGroup var account: AccountName
 
         func run() throws {
-            let n = try Accounts(store: try account.store.open()).revokeTokens(name: account.name)
+            let n = try account.store.accounts().revokeTokens(name: account.name)
             log("revoked \(n) token\(n == 1 ? "" : "s") of \(account.name)")
         }
     }

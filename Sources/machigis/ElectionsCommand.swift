@@ -50,7 +50,7 @@ struct ElectionsCommand: ParsableCommand {
 
         func run() throws {
             let office = try ElectionOffice(store: try store.open())
-            try ElectionsCommand.run { try office.registry.setPublished(id, !withdraw) }
+            try ElectionsCommand.run { try office.registry.setPublished(id, !withdraw, by: operatorName()) }
             log(withdraw ? "election \(id) withdrawn: only the election office sees it" : "election \(id) published")
         }
     }

@@ -11,7 +11,7 @@ struct ParkingCommand: ParsableCommand {
             abstract: "Delete cases observed longer ago than the retention period, with their history; the purge is logged.")
 
         @Option(help: "Retention period: a number and d, m or y (e.g. 5y, 18m, 400d).") var olderThan: String
-        @Option(help: "Who runs the purge, for the log.") var by = ProcessInfo.processInfo.environment["USER"] ?? "admin"
+        @Option(help: "Who runs the purge, for the logs.") var by = operatorName()
         @OptionGroup var store: StoreOptions
 
         func validate() throws {

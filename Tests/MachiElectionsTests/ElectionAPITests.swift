@@ -63,6 +63,16 @@ struct TestUserMiddleware: RouterMiddleware {
         return env
     }
 
+    @Test func publishingAndWithdrawingAreAudited() throws {
+        let env = try onePublished()
+        defer { env.cleanup() }
+        try env.office.registry.setPublished("2021-test", false, by: "senkyo-kanri")
+        let log = try AuditLog(store: env.store).entries(since: Date(timeIntervalSinceNow: -3600))
+        #expect(log.map(\.action) == ["election_publish", "election_withdraw"])
+        #expect(log.map(\.user) == ["cli", "senkyo-kanri"])
+        #expect(log.allSatisfy { $0.target == "2021-test" })
+    }
+
     @Test func unpublishedIsHiddenFromThePublicAndForbiddenToOtherStaff() async throws {
         let env = try onePublished()
         defer { env.cleanup() }

@@ -128,3 +128,41 @@ import Testing
         #expect(PlateNumber.normalise("なにわ　500　あ　・・・1") == "なにわ500あ1")
     }
 }
+
+/// observed_at before 1900 or in the future: 400 naming observed_at, on POST and PATCH, nothing changed.
+@Suite struct ObservedAtBoundsTests {
+    let staff = StaffAccessTests()
+
+    static func body(_ observed: String) -> ByteBuffer {
+        ByteBuffer(
+            string:
+                #"{"type":"Feature","geometry":{"type":"Point","coordinates":[135.5764,34.7771]},"properties":{"observed_at":"\#(observed)","category":"迷惑駐車"}}"#
+        )
+    }
+
+    @Test(arguments: ["0026-01-05T10:00:00+09:00", "1899-12-31T23:59:59+09:00", "2999-01-01T00:00:00+09:00"])
+    func implausibleTimesAreRefused(_ observed: String) async throws {
+        let f = try staff.fixture()
+        defer { f.env.cleanup() }
+        try await staff.withApp(f) { client in
+            let auth: HTTPFields = [.authorization: "Bearer \(f.trafficToken)"]
+            let post = try await client.execute(uri: "/api/parking/incidents", method: .post, headers: auth, body: Self.body(observed))
+            #expect(post.status == .badRequest)
+            #expect(String(buffer: post.body).contains("observed_at"))
+            #expect(try f.env.count("parking_incidents") == 0)
+            let ok = try await client.execute(
+                uri: "/api/parking/incidents", method: .post, headers: auth, body: Self.body("1900-01-01T00:00:00+09:00"))
+            #expect(ok.status == .created)
+            let id = try #require(try staff.json(ok)["id"] as? String)
+            var h = auth
+            h[.ifMatch] = "*"
+            let patch = try await client.execute(
+                uri: "/api/parking/incidents/\(id)", method: .patch, headers: h,
+                body: ByteBuffer(string: #"{"properties":{"observed_at":"\#(observed)"}}"#))
+            #expect(patch.status == .badRequest)
+            #expect(String(buffer: patch.body).contains("observed_at"))
+            let after = try await client.execute(uri: "/api/parking/incidents/\(id)", method: .get, headers: auth)
+            #expect(after.headers[.eTag] == "\"v1\"")
+        }
+    }
+}

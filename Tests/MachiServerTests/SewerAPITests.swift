@@ -21,6 +21,21 @@ import Testing
         try #require(try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [String: Any])
     }
 
+    /// Full-width numbers work in the path as in search (they arrive percent-encoded).
+    @Test func detailPercentDecodesFullWidthNumbers() async throws {
+        try await withApp { client in
+            let manhole = "ＧＭ－００００１".addingPercentEncoding(withAllowedCharacters: .urlPathAllowed)!
+            let r = try await client.execute(uri: "/api/sewer/manholes/\(manhole)", method: .get)
+            #expect(r.status == .ok)
+            #expect((try json(r)["properties"] as? [String: Any])?["mh_no"] as? String == "GM-00001")
+            let encodedAscii = try await client.execute(uri: "/api/sewer/manholes/GM%2D00001", method: .get)
+            #expect(encodedAscii.status == .ok)
+            let bad = try await client.execute(uri: "/api/sewer/pipes/%E3%81", method: .get)
+            #expect(bad.status == .badRequest)
+            #expect(String(buffer: bad.body).contains("pipe_no"))
+        }
+    }
+
     @Test func healthz() async throws {
         try await withApp { client in
             try await client.execute(uri: "/healthz", method: .get) { r throws in

@@ -98,6 +98,29 @@ import Testing
         #expect(r.bytes.isEmpty && r.candidates == 0)
     }
 
+    /// `--out` pointed at a folder the export did not write: refused, nothing deleted; a
+    /// folder it wrote (with the marker) is exported into again.
+    @Test func exportRefusesAFolderItDidNotWrite() throws {
+        let env = try TestEnvironment.withSampleLedger()
+        let fm = FileManager.default
+        let foreign = env.dir.appendingPathComponent("site-\(UUID().uuidString)")
+        try fm.createDirectory(at: foreign.appendingPathComponent("12"), withIntermediateDirectories: true)
+        try Data("keep".utf8).write(to: foreign.appendingPathComponent("12/index.html"))
+        var options = TileExportOptions(layers: [try env.store.layer("manholes")], minZoom: 12, maxZoom: 12)
+        options.directory = foreign.path
+        let e = #expect(throws: TileExportError.self) { try TileExporter(store: env.store).run(options) }
+        #expect(e?.description.contains(".machigis-tiles") == true)
+        #expect(try String(contentsOf: foreign.appendingPathComponent("12/index.html"), encoding: .utf8) == "keep")
+        #expect(!fm.fileExists(atPath: foreign.appendingPathComponent("tilejson.json").path))
+
+        let mine = env.dir.appendingPathComponent("tiles-\(UUID().uuidString)")
+        options.directory = mine.path
+        let first = try TileExporter(store: env.store).run(options)
+        #expect(fm.fileExists(atPath: mine.appendingPathComponent(TileExporter.marker).path))
+        let again = try TileExporter(store: env.store).run(options)
+        #expect(again.tiles == first.tiles && first.tiles > 0)
+    }
+
     @Test func exportWritesOnlyTilesWithDataAndAMatchingMBTiles() throws {
         let env = try TestEnvironment.withSampleLedger()
         let out = env.dir.appendingPathComponent("export-\(UUID().uuidString)")

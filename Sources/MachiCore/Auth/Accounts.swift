@@ -16,6 +16,8 @@ public struct Accounts: Sendable {
     /// bcrypt cost: 2^cost rounds. 11 keeps a login near 0.15 s on this class of machine.
     public var bcryptCost: UInt8 = 11
     public static let sessionLifetime: TimeInterval = 8 * 3600
+    /// Who makes account changes, for the audit log (the operator's login name on the CLI).
+    public var actor = "cli"
 
     public init(store: Store) { self.store = store }
 
@@ -35,6 +37,7 @@ public struct Accounts: Sendable {
             try db.execute(
                 sql: "INSERT INTO machi_users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
                 arguments: [name, role.rawValue, hash, Timestamp.now()])
+            try AuditLog.record(db, user: actor, action: "user_add", target: name, detail: [("role", role.rawValue.databaseValue)])
         }
         return password
     }
@@ -47,6 +50,7 @@ public struct Accounts: Sendable {
             try db.execute(
                 sql: "INSERT INTO machi_tokens (hash, user, created_at) VALUES (?, ?, ?)",
                 arguments: [Self.digest(token), name, Timestamp.now()])
+            try AuditLog.record(db, user: actor, action: "token_create", target: name)
         }
         return token
     }
@@ -57,7 +61,9 @@ public struct Accounts: Sendable {
         try store.pool.write { db in
             try Self.requireUser(db, name)
             try db.execute(sql: "DELETE FROM machi_tokens WHERE user = ?", arguments: [name])
-            return db.changesCount
+            let revoked = db.changesCount
+            try AuditLog.record(db, user: actor, action: "token_revoke", target: name, detail: [("revoked", revoked.databaseValue)])
+            return revoked
         }
     }
 
@@ -71,6 +77,7 @@ public struct Accounts: Sendable {
             try db.execute(
                 sql: "UPDATE machi_users SET disabled = ? WHERE name = ? AND disabled <> ?", arguments: [disabled, name, disabled])
             let changed = db.changesCount > 0
+            if changed { try AuditLog.record(db, user: actor, action: disabled ? "user_disable" : "user_enable", target: name) }
             if disabled { try db.execute(sql: "DELETE FROM machi_sessions WHERE user = ?", arguments: [name]) }
             return changed
         }

@@ -87,3 +87,40 @@ public struct AuditLog: Sendable {
         }
     }
 }
+
+/// How `machigis audit` prints entries.
+public enum AuditFormat: String, Sendable, CaseIterable {
+    /// Tab-separated, one entry a line, for reading and grep.
+    case text
+    /// A JSON array of objects, `detail` as an object.
+    case json
+    /// RFC 4180 CSV with a header line, for spreadsheets.
+    case csv
+
+    public func render(_ entries: [AuditEntry]) -> String {
+        switch self {
+        case .text:
+            return entries.map { e in
+                [e.at, e.user, e.action, e.target.isEmpty ? "-" : e.target, e.client ?? "-", e.detail].joined(separator: "\t") + "\n"
+            }.joined()
+        case .json:
+            var out = "["
+            for (i, e) in entries.enumerated() {
+                if i > 0 { out += "," }
+                out += "\n{\"at\":\(GeoJSONWriter.string(e.at)),\"user\":\(GeoJSONWriter.string(e.user))"
+                out += ",\"action\":\(GeoJSONWriter.string(e.action)),\"target\":\(GeoJSONWriter.string(e.target))"
+                out += ",\"client\":\(e.client.map(GeoJSONWriter.string) ?? "null"),\"detail\":\(e.detail)}"
+            }
+            return out + (entries.isEmpty ? "]\n" : "\n]\n")
+        case .csv:
+            func field(_ s: String) -> String {
+                s.contains(where: { ",\"\r\n".contains($0) }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+            }
+            let header = "at,user,action,target,client,detail\r\n"
+            return header
+                + entries.map { e in
+                    [e.at, e.user, e.action, e.target, e.client ?? "", e.detail].map(field).joined(separator: ",") + "\r\n"
+                }.joined()
+        }
+    }
+}

@@ -13,7 +13,7 @@ struct AuthRoutes: Sendable {
     func register(on router: Router<MachiRequestContext>) {
         let group = router.group("api/auth")
         group.post("login") { request, context in try await login(request, context) }
-        group.post("logout") { request, context in try logout(request, context) }
+        group.post("logout") { request, context in try await logout(request, context) }
         group.get("me") { _, context in
             let user = try context.requireUser(roles: Set(Role.allCases))
             return Response.json("{\"name\":\(GeoJSONWriter.string(user.name)),\"role\":\"\(user.role.rawValue)\"}")
@@ -32,19 +32,26 @@ struct AuthRoutes: Sendable {
         guard let name = fields["name"], !name.isEmpty else { throw Problem.badParameter("name", "required") }
         guard name.count <= 64 else { throw Problem.badParameter("name", "at most 64 characters") }
         guard let password = fields["password"], !password.isEmpty else { throw Problem.badParameter("password", "required") }
+        let audit = AuditLog(store: accounts.store)
         let attempt: LoginThrottle.Attempt
         switch throttle.begin(account: name, address: context.clientAddress) {
         case .success(let a): attempt = a
         case .failure(let wait):
+            try await audit.record(
+                user: name, action: "login_failed", detail: [("reason", "throttled".databaseValue)], client: context.clientAddress?.description)
             var p = Problem(.tooManyRequests, "Too many failed logins", detail: "try again in \(wait.retryAfter) s")
             p.extraHeaders[.retryAfter] = String(wait.retryAfter)
             throw p
         }
         guard let user = try accounts.verify(name: name, password: password) else {
+            try await audit.record(
+                user: name, action: "login_failed", detail: [("reason", "password".databaseValue)], client: context.clientAddress?.description)
             throw Problem(.unauthorized, "Login failed", detail: "wrong user name or password")
         }
         throttle.succeeded(attempt)
         let session = try accounts.createSession(for: user)
+        try await audit.record(
+            user: user.name, action: "login", detail: [("role", user.role.rawValue.databaseValue)], client: context.clientAddress?.description)
         var response = Response.json(
             "{\"name\":\(GeoJSONWriter.string(user.name)),\"role\":\"\(user.role.rawValue)\",\"csrf_token\":\"\(session.csrfToken)\"}")
         response.setCookie(
@@ -54,8 +61,12 @@ struct AuthRoutes: Sendable {
         return response
     }
 
-    func logout(_ request: Request, _ context: MachiRequestContext) throws -> Response {
-        if let id = request.cookies[AuthMiddleware.cookieName]?.value { try accounts.endSession(id: id) }
+    func logout(_ request: Request, _ context: MachiRequestContext) async throws -> Response {
+        if let id = request.cookies[AuthMiddleware.cookieName]?.value {
+            let who = try accounts.session(id: id)?.user.name
+            try accounts.endSession(id: id)
+            if let who { try await AuditLog(store: accounts.store).record(user: who, action: "logout", client: context.clientAddress?.description) }
+        }
         var response = Response(status: .noContent)
         response.setCookie(
             Cookie(
