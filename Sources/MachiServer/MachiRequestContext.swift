@@ -1,6 +1,6 @@
 public import Hummingbird
 public import MachiCore
-import MachiHTTP
+public import MachiHTTP
 import NIOCore
 
 /// Request context of every MachiGIS route: who is calling (set by the authentication
@@ -37,3 +37,5 @@ public struct MachiRequestContext: RequestContext {
         return user
     }
 }
+
+extension MachiRequestContext: RemoteAddressProviding {}
