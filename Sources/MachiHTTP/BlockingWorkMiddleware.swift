@@ -9,10 +9,13 @@ public struct BlockingWorkMiddleware<Context: RequestContext>: RouterMiddleware 
     let executor: BlockingExecutor
     let exempt: Set<String>
     let admission: Admission
+    let metrics: ServerMetrics?
 
-    public init(executor: BlockingExecutor, queueLimit: Int, exempt: Set<String> = ["/healthz", "/metrics"]) {
+    public init(executor: BlockingExecutor, queueLimit: Int, metrics: ServerMetrics? = nil, exempt: Set<String> = ["/healthz", "/metrics"])
+    {
         self.executor = executor
         self.exempt = exempt
+        self.metrics = metrics
         admission = Admission(limit: executor.threadCount + max(0, queueLimit))
     }
 
@@ -25,12 +28,13 @@ public struct BlockingWorkMiddleware<Context: RequestContext>: RouterMiddleware 
             p.extraHeaders[.retryAfter] = "1"
             throw p
         }
-        defer { admission.leave() }
+        metrics?.blockingAdmitted.increment()
+        defer {
+            admission.leave()
+            metrics?.blockingAdmitted.decrement()
+        }
         return try await withTaskExecutorPreference(executor) { try await next(request, context) }
     }
-
-    /// Requests admitted to the blocking executor (running or waiting for a thread).
-    public var inFlight: Int { admission.count }
 }
 
 final class Admission: @unchecked Sendable {
@@ -52,11 +56,5 @@ final class Admission: @unchecked Sendable {
         lock.lock()
         current -= 1
         lock.unlock()
-    }
-
-    var count: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return current
     }
 }

@@ -42,3 +42,7 @@ public struct MachiRequestContext: RequestContext {
         return user
     }
 }
+
+extension MachiRequestContext: ClientAddressProviding {
+    public var clientAddressText: String? { clientAddress?.description }
+}

@@ -21,6 +21,17 @@ public struct ServerOptions: Sendable {
     public var connections = ConnectionLimits()
     /// Threads for handlers (they call SQLite, GEOS, PROJ and bcrypt synchronously); nil: shared default.
     public var blockingExecutor: BlockingExecutor?
+    /// Prometheus metrics, served at `/metrics` to admins and on `metricsAddress`; nil: none.
+    public var metrics: ServerMetrics? = ServerMetrics()
+    /// A second listener serving only `/metrics` without authentication (keep it on a private address).
+    public var metricsAddress: (host: String, port: Int)?
+    /// Where the one-line-per-request log goes (at info; `serve` sets the level from LOG_LEVEL, in-process
+    /// tests keep it quiet).
+    public var requestLogger = {
+        var l = Logger(label: "machigis.http")
+        l.logLevel = .notice
+        return l
+    }()
     /// false runs handlers on Swift's cooperative pool as before issue 10 (benchmark comparison only).
     public var offloadBlockingWork = true
     /// Requests that may wait for a blocking thread before new ones get 503.
@@ -52,11 +63,14 @@ public enum MachiServer {
         let router = Router(context: MachiRequestContext.self, options: .autoGenerateHeadEndpoints)
         // First, so every later step, log line and limit sees the same client address.
         router.add(middleware: ClientAddressMiddleware(trustedProxies: options.trustedProxies))
+        // Next and outside the rest, so that every answer (errors from the other middlewares too) has a
+        // request id and a log line with that client address.
+        router.add(middleware: RequestLogMiddleware(logger: options.requestLogger, metrics: options.metrics))
         // The ledger is public by law: any site may embed it. CORS goes outside the problem
         // middleware so that errors are already problem documents when it adds its headers.
         router.add(middleware: CORSMiddleware(allowOrigin: .all, allowMethods: [.get, .head, .options]))
         // Scripts on other sites may read the cache validators, the CRS and paging headers too.
-        router.add(middleware: ExposeHeadersMiddleware(["ETag", "Content-Crs", "Link", "Retry-After", "X-Tile-Dropped"]))
+        router.add(middleware: ExposeHeadersMiddleware(["ETag", "Content-Crs", "Link", "Retry-After", "X-Tile-Dropped", "X-Request-Id"]))
         router.add(middleware: NoStoreMiddleware(prefixes: ["/api/parking", "/api/auth"]))
         router.add(middleware: ProblemMiddleware())
         // Before files and routes, so both see one spelling of each path (see RequestPath).
@@ -64,7 +78,7 @@ public enum MachiServer {
         if options.offloadBlockingWork {
             router.add(
                 middleware: BlockingWorkMiddleware(
-                    executor: options.blockingExecutor ?? .shared, queueLimit: options.blockingQueueLimit))
+                    executor: options.blockingExecutor ?? .shared, queueLimit: options.blockingQueueLimit, metrics: options.metrics))
         }
         router.add(
             middleware: FileMiddleware(
@@ -83,6 +97,13 @@ public enum MachiServer {
         }
 
         router.get("healthz") { _, _ in Response.json("{\"status\":\"ok\"}") }
+        if let metrics = options.metrics {
+            // Route names and load are not for the public: admins only here (or the private listener).
+            router.get("metrics") { _, context in
+                _ = try context.requireUser(roles: [.admin])
+                return metricsResponse(metrics)
+            }
+        }
         router.get("api/config") { _, _ in Response.json(configJSON(store: store, options: options)) }
         SewerRoutes(ledger: try SewerLedger(store: store)).register(on: router)
         OGCRoutes(store: store).register(on: router, user: \.user)
@@ -96,6 +117,7 @@ public enum MachiServer {
             router: try router(store: store, options: options),
             server: .guardedHTTP1(options.connections),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "MachiGIS"),
+            services: metricsListener(options: options, logger: logger).map { [$0] } ?? [],
             logger: logger)
     }
 

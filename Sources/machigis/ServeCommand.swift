@@ -61,7 +61,17 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "How many expensive public requests a client may send at once before --rate-limit applies.")
     var rateBurst: Double = 100
 
+    @Option(help: "Log format: text, or json (one object per line, times in +09:00).")
+    var logFormat = "text"
+
+    @Option(help: "HOST:PORT of a second listener serving /metrics without authentication (e.g. 127.0.0.1:9464).")
+    var metricsAddress: String?
+
     func validate() throws {
+        guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json, got \(logFormat)") }
+        if let m = metricsAddress, Self.hostPort(m) == nil {
+            throw ValidationError("--metrics-address must be HOST:PORT with a port from 1 to 65535, got \(m)")
+        }
         for (name, v) in [("--header-timeout", headerTimeout), ("--idle-timeout", idleTimeout), ("--body-timeout", bodyTimeout)]
         where !(v > 0 && v <= 86_400) {
             throw ValidationError("\(name) must be a number of seconds between 0 and 86400, got \(v)")
@@ -77,7 +87,14 @@ struct Serve: AsyncParsableCommand {
         guard rateBurst >= 1, rateBurst.isFinite else { throw ValidationError("--rate-burst must be at least 1") }
     }
 
+    static func hostPort(_ s: String) -> (host: String, port: Int)? {
+        guard let colon = s.lastIndex(of: ":"), let port = Int(s[s.index(after: colon)...]), (1...65535).contains(port) else { return nil }
+        let host = s[..<colon].trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return host.isEmpty ? nil : (host, port)
+    }
+
     func run() async throws {
+        if logFormat == "json" { LoggingSystem.bootstrap { JSONLogHandler(label: $0) } }
         let s = try store.open()
         var options = ServerOptions()
         options.host = host
@@ -104,6 +121,8 @@ struct Serve: AsyncParsableCommand {
         if let a = basemapAttribution ?? env["MACHIGIS_BASEMAP_ATTRIBUTION"] { options.baseMapAttribution = a }
         var logger = Logger(label: "machigis")
         logger.logLevel = Logger.Level(rawValue: env["LOG_LEVEL"] ?? "info") ?? .info
+        options.metricsAddress = metricsAddress.flatMap(Self.hostPort)
+        options.requestLogger.logLevel = logger.logLevel
         let app = try MachiServer.application(store: s, options: options, logger: logger)
         log("MachiGIS serving \(s.city.name) from \(s.path) on http://\(host):\(port)")
         // SIGTERM/SIGINT: Hummingbird's service group stops accepting, closes idle connections and
