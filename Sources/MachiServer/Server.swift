@@ -17,12 +17,25 @@ public struct ServerOptions: Sendable {
     /// XYZ template of the background map; data layers work without it.
     public var baseMapURL = "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png"
     public var baseMapAttribution = "<a href=\"https://maps.gsi.go.jp/development/ichiran.html\">地理院タイル</a>"
+    /// Base of absolute links in OGC documents and TileJSON (`serve --public-url`); nil: the
+    /// request's Host, with `Vary: Host`.
+    public var publicURL: String?
 
     public init() {}
 }
 
 /// Builds the HTTP application: public sewer API, web pages, health check.
 public enum MachiServer {
+    /// What is wrong with a `--public-url`, for a clear error at startup; nil when it is usable.
+    public static func publicURLProblem(_ url: String?) -> String? {
+        do {
+            _ = try LinkBase(publicURL: url)
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
     public static func router(store: Store, options: ServerOptions) throws -> Router<MachiRequestContext> {
         // HTTP/1.1 (and OGC API Core) require HEAD wherever GET works.
         let router = Router(context: MachiRequestContext.self, options: .autoGenerateHeadEndpoints)
@@ -47,8 +60,9 @@ public enum MachiServer {
         router.get("healthz") { _, _ in Response.json("{\"status\":\"ok\"}") }
         router.get("api/config") { _, _ in Response.json(configJSON(store: store, options: options)) }
         SewerRoutes(ledger: try SewerLedger(store: store)).register(on: router)
-        OGCRoutes(store: store).register(on: router, user: \.user)
-        TileRoutes(store: store).register(on: router, user: \.user)
+        let links = try LinkBase(publicURL: options.publicURL)
+        OGCRoutes(store: store, links: links).register(on: router, user: \.user)
+        TileRoutes(store: store, links: links).register(on: router, user: \.user)
         try ElectionRoutes.register(store: store, on: router)
         return router
     }

@@ -25,12 +25,23 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "HTML attribution of the background map. Env MACHIGIS_BASEMAP_ATTRIBUTION.")
     var basemapAttribution: String?
 
+    @Option(
+        help:
+            "Public base URL for absolute links in OGC API and TileJSON answers (e.g. https://gis.example.jp). Default: the request's Host."
+    )
+    var publicURL: String?
+
+    func validate() throws {
+        if let problem = MachiServer.publicURLProblem(publicURL) { throw ValidationError(problem) }
+    }
+
     func run() async throws {
         let s = try store.open()
         var options = ServerOptions()
         options.host = host
         options.port = port
         options.webRoot = webRoot
+        options.publicURL = publicURL
         let env = ProcessInfo.processInfo.environment
         if let u = basemapURL ?? env["MACHIGIS_BASEMAP_URL"] { options.baseMapURL = u }
         if let a = basemapAttribution ?? env["MACHIGIS_BASEMAP_ATTRIBUTION"] { options.baseMapAttribution = a }
