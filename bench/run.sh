@@ -44,5 +44,6 @@ for n in $SIZES; do
 done
 bench/run-parking.sh
 bench/run-ogc.sh
+BENCH_BIN=.build/release bench/run-filters.sh
 bench/run-elections.sh
 bench/report.sh
