@@ -46,5 +46,6 @@ bench/run-nearest.sh
 bench/run-parking.sh
 bench/run-ogc.sh
 bench/run-mixed.sh
+BENCH_BIN=.build/release bench/run-filters.sh
 bench/run-elections.sh
 bench/report.sh

@@ -34,9 +34,12 @@ public struct FeatureSource: Sendable {
         extents = LayerExtents(store: store)
     }
 
+    /// The condition of an unfiltered query.
+    static let everything = "1 = 1"
+
     public func items(_ s: ItemsSelection) throws -> ItemsPage {
         let layer = s.layer
-        let whereSQL = s.conditions.isEmpty ? "1 = 1" : s.conditions.map(\.sql).joined(separator: " AND ")
+        let whereSQL = s.conditions.isEmpty ? Self.everything : s.conditions.map(\.sql).joined(separator: " AND ")
         let args = s.conditions.flatMap(\.arguments)
         return try store.pool.read { db in
             var s = s
@@ -72,8 +75,9 @@ public struct FeatureSource: Sendable {
                 cache.put(key, .count(matched))
             }
             guard s.offset < matched else { return ItemsPage(numberMatched: matched, features: []) }
-            let statement = try db.cachedStatement(
-                sql: "SELECT \(layer.selectColumns()) FROM \"\(layer.name)\" t WHERE \(whereSQL) ORDER BY t.fid LIMIT ? OFFSET ?")
+            let statement = try Self.statement(
+                db, "SELECT \(layer.selectColumns()) FROM \"\(layer.name)\" t WHERE \(whereSQL) ORDER BY t.fid LIMIT ? OFFSET ?",
+                filtered: !s.conditions.isEmpty)
             let rows = try Row.fetchCursor(
                 statement, arguments: StatementArguments(args + [s.limit.databaseValue, s.offset.databaseValue]))
             var features = [StoredFeature]()
@@ -95,7 +99,8 @@ public struct FeatureSource: Sendable {
         let (i, o) = (box.inner, box.outer)
         let boxArgs: [DatabaseValue] = [i.minX, i.maxX, i.minY, i.maxY, o.maxX, o.minX, o.maxY, o.minY].map(\.databaseValue)
         return try store.toLonLat.withTransformer { t in
-            let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: StatementArguments(boxArgs + args))
+            let rows = try Row.fetchCursor(
+                Self.statement(db, sql, filtered: whereSQL != Self.everything), arguments: StatementArguments(boxArgs + args))
             var ids = [Int64]()
             while let row = try rows.next() {
                 let matches: Bool = try row.withUnsafeData(atIndex: 1) { data in
@@ -137,6 +142,14 @@ public struct FeatureSource: Sendable {
             }
             return try row.map(layer.decode)
         }
+    }
+
+    /// GRDB's statement cache keeps every distinct SQL text for the life of the connection,
+    /// and the text of a filtered query follows the filter's shape (an IN list of each length
+    /// is another text): 300 such filters grew the server by 490 MB. Filtered SQL is prepared
+    /// afresh, which costs tens of microseconds; the per-layer texts stay cached.
+    static func statement(_ db: Database, _ sql: String, filtered: Bool) throws -> Statement {
+        filtered ? try db.makeStatement(sql: sql) : try db.cachedStatement(sql: sql)
     }
 
     /// Bound values, length-prefixed so no two argument lists read the same.

@@ -11,9 +11,11 @@ public struct OGCRoutes: Sendable {
     let gate: LayerGate
     let features: FeatureSource
     let documents: OGCDocuments
+    let links: LinkBase
 
-    public init(store: Store) {
+    public init(store: Store, links: LinkBase = .fromRequest) {
         self.store = store
+        self.links = links
         gate = LayerGate(catalog: store.catalog)
         features = FeatureSource(store: store)
         documents = OGCDocuments(store: store)
@@ -21,32 +23,34 @@ public struct OGCRoutes: Sendable {
 
     /// - Parameter user: who is calling, as the authentication middleware put it in the context.
     public func register<Context: RequestContext>(on router: Router<Context>, user: @escaping @Sendable (Context) -> StaffUser?) {
-        router.get("ogc") { request, _ in try landing(request) }
-        router.get("ogc/conformance") { request, _ in try conformance(request) }
-        router.get("ogc/api") { request, context in try api(request, user(context)) }
-        router.get("ogc/collections") { request, context in try collections(request, user(context)) }
+        router.get("ogc") { request, _ in links.vary(try landing(request)) }
+        router.get("ogc/conformance") { request, _ in links.vary(try conformance(request)) }
+        router.get("ogc/api") { request, context in links.vary(try api(request, user(context))) }
+        router.get("ogc/collections") { request, context in links.vary(try collections(request, user(context))) }
         router.get("ogc/collections/{collectionId}") { request, context in
-            try collection(request, try layer(context, user(context)))
+            links.vary(try collection(request, try layer(context, user(context))))
         }
         router.get("ogc/collections/{collectionId}/items") { request, context in
             // Bulk: personal attributes only for admins (they cannot be filtered or sorted on either).
             let u = user(context)
-            return try items(request, try layer(context, u).view(for: u, .bulk))
+            return links.vary(try items(request, try layer(context, u).view(for: u, .bulk)))
         }
         router.get("ogc/collections/{collectionId}/items/{featureId}") { request, context in
             let l = try layer(context, user(context))
             let id = try Self.pathParameter(context, "featureId")
-            return try item(request, l, id)
+            return links.vary(try item(request, l, id))
         }
         router.get("ogc/collections/{collectionId}/queryables") { request, context in
             let u = user(context)
-            return try queryables(request, try layer(context, u).view(for: u, .bulk))
+            return links.vary(try queryables(request, try layer(context, u).view(for: u, .bulk)))
         }
         router.get("ogc/collections/{collectionId}/schema") { request, context in
             let l = try layer(context, user(context))
             _ = try QueryParameters(request, allowed: ["f"])
-            return Self.json(
-                documents.featureSchema(l, base: request.baseURL).text, type: "application/schema+json", restricted: !l.access.isPublic)
+            return links.vary(
+                Self.json(
+                    documents.featureSchema(l, base: links.base(request)).text, type: "application/schema+json",
+                    restricted: !l.access.isPublic))
         }
     }
 
@@ -63,22 +67,22 @@ public struct OGCRoutes: Sendable {
 
     func landing(_ request: Request) throws -> Response {
         let q = try QueryParameters(request, allowed: ["f"])
-        let base = request.baseURL
+        let base = links.base(request)
         if try OutputFormat.choose(q, request) == .html { return Self.html(HTMLPages.landing(documents, base: base)) }
         return Self.json(documents.landing(base: base).text)
     }
 
     func conformance(_ request: Request) throws -> Response {
         let q = try QueryParameters(request, allowed: ["f"])
-        if try OutputFormat.choose(q, request) == .html { return Self.html(HTMLPages.conformance(base: request.baseURL)) }
-        return Self.json(documents.conformanceDocument(base: request.baseURL).text)
+        if try OutputFormat.choose(q, request) == .html { return Self.html(HTMLPages.conformance(base: links.base(request))) }
+        return Self.json(documents.conformanceDocument(base: links.base(request)).text)
     }
 
     func api(_ request: Request, _ user: StaffUser?) throws -> Response {
         let q = try QueryParameters(request, allowed: ["f"])
         let layers = gate.visible(to: user)
-        if try OutputFormat.choose(q, request) == .html { return Self.html(HTMLPages.api(layers, base: request.baseURL)) }
-        let doc = OpenAPIDocument(store: store, layers: layers).document(base: request.baseURL)
+        if try OutputFormat.choose(q, request) == .html { return Self.html(HTMLPages.api(layers, base: links.base(request))) }
+        let doc = OpenAPIDocument(store: store, layers: layers).document(base: links.base(request))
         return Self.json(doc.text, type: OGCDocuments.openAPIType, restricted: layers.contains { !$0.access.isPublic })
     }
 
@@ -87,19 +91,19 @@ public struct OGCRoutes: Sendable {
         let layers = gate.visible(to: user)
         let restricted = layers.contains { !$0.access.isPublic }
         if try OutputFormat.choose(q, request) == .html {
-            return Self.html(HTMLPages.collections(layers, base: request.baseURL), restricted: restricted)
+            return Self.html(HTMLPages.collections(layers, base: links.base(request)), restricted: restricted)
         }
-        return Self.json(try documents.collections(layers, base: request.baseURL).text, restricted: restricted)
+        return Self.json(try documents.collections(layers, base: links.base(request)).text, restricted: restricted)
     }
 
     func collection(_ request: Request, _ layer: LayerDefinition) throws -> Response {
         let q = try QueryParameters(request, allowed: ["f"])
-        let doc = try documents.collection(layer, base: request.baseURL)
+        let doc = try documents.collection(layer, base: links.base(request))
         let restricted = !layer.access.isPublic
         if try OutputFormat.choose(q, request) == .html {
             var extent = JSON.null
             if case .object(let members) = doc { extent = members.first { $0.0 == "extent" }?.1 ?? .null }
-            return Self.html(HTMLPages.collection(layer, extent: extent, base: request.baseURL), restricted: restricted)
+            return Self.html(HTMLPages.collection(layer, extent: extent, base: links.base(request)), restricted: restricted)
         }
         return Self.json(doc.text, restricted: restricted)
     }
@@ -107,7 +111,7 @@ public struct OGCRoutes: Sendable {
     func items(_ request: Request, _ layer: LayerDefinition) throws -> Response {
         let p = try ItemsParameters(request, layer: layer, store: store)
         let page = try features.items(p.selection)
-        let base = request.baseURL
+        let base = links.base(request)
         let restricted = !layer.access.isPublic
         if p.format == .html {
             return Self.html(
@@ -137,18 +141,19 @@ public struct OGCRoutes: Sendable {
         if try OutputFormat.choose(q, request) == .html {
             var g = ""
             GeoJSONWriter.geometry(try store.toLonLat.transform(f.geometry), into: &g)
-            return Self.html(HTMLPages.item(layer, feature: f, geometry: g, base: request.baseURL), restricted: restricted)
+            return Self.html(HTMLPages.item(layer, feature: f, geometry: g, base: links.base(request)), restricted: restricted)
         }
-        let body = try FeatureWriter(store: store, layer: layer, crs: crs).single(f, base: request.baseURL)
+        let body = try FeatureWriter(store: store, layer: layer, crs: crs).single(f, base: links.base(request))
         return Self.json(body, type: "application/geo+json", crs: crs, restricted: restricted)
     }
 
     func queryables(_ request: Request, _ layer: LayerDefinition) throws -> Response {
         let q = try QueryParameters(request, allowed: ["f"])
-        let doc = documents.queryables(layer, base: request.baseURL).text
+        let doc = documents.queryables(layer, base: links.base(request)).text
         if try OutputFormat.choose(q, request) == .html {
             return Self.html(
-                HTMLPages.page("Queryables: \(layer.name)", base: request.baseURL, crumbs: [], body: "<pre>\(HTMLPages.escape(doc))</pre>"),
+                HTMLPages.page(
+                    "Queryables: \(layer.name)", base: links.base(request), crumbs: [], body: "<pre>\(HTMLPages.escape(doc))</pre>"),
                 restricted: !layer.access.isPublic)
         }
         return Self.json(doc, type: "application/schema+json", restricted: !layer.access.isPublic)

@@ -30,7 +30,10 @@ public struct TileRoutes: Sendable {
     static let maxLayers = 8
     public static let droppedHeader = HTTPField.Name("X-Tile-Dropped")!
 
-    public init(store: Store) {
+    let links: LinkBase
+
+    public init(store: Store, links: LinkBase = .fromRequest) {
+        self.links = links
         self.store = store
         gate = LayerGate(catalog: store.catalog)
         renderer = TileRenderer(store: store)
@@ -123,12 +126,12 @@ public struct TileRoutes: Sendable {
         let names = layers.map(\.name).joined(separator: ",")
         let bounds = try extents.lonLat(of: layers)
         let meta = TileSetMetadata(store: store, layers: layers, minZoom: Self.minZoom, maxZoom: Self.maxZoom, bounds: bounds)
-        let data = try meta.tileJSON(tilesURL: request.baseURL + "/tiles/\(names)/{z}/{x}/{y}.mvt")
+        let data = try meta.tileJSON(tilesURL: links.base(request) + "/tiles/\(names)/{z}/{x}/{y}.mvt")
         let restricted = layers.contains { !$0.access.isPublic }
         var headers: HTTPFields = [
             .contentType: "application/json", .cacheControl: restricted ? "private, no-store" : "public, max-age=60",
         ]
         if restricted { headers[.vary] = "Authorization, Cookie" }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: [UInt8](data))))
+        return links.vary(Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: [UInt8](data)))))
     }
 }

@@ -43,6 +43,9 @@ public struct ServerOptions: Sendable {
     /// about 20 tiles, so 100 leaves room for a few quick pans.
     public var publicRate: Double = 20
     public var publicBurst: Double = 100
+    /// Base of absolute links in OGC documents and TileJSON (`serve --public-url`); nil: the
+    /// request's Host, with `Vary: Host`.
+    public var publicURL: String?
 
     public init() {}
 
@@ -58,6 +61,16 @@ public struct ServerOptions: Sendable {
 
 /// Builds the HTTP application: public sewer API, web pages, health check.
 public enum MachiServer {
+    /// What is wrong with a `--public-url`, for a clear error at startup; nil when it is usable.
+    public static func publicURLProblem(_ url: String?) -> String? {
+        do {
+            _ = try LinkBase(publicURL: url)
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
     public static func router(store: Store, options: ServerOptions) throws -> Router<MachiRequestContext> {
         // HTTP/1.1 (and OGC API Core) require HEAD wherever GET works.
         let router = Router(context: MachiRequestContext.self, options: .autoGenerateHeadEndpoints)
@@ -106,8 +119,9 @@ public enum MachiServer {
         }
         router.get("api/config") { _, _ in Response.json(configJSON(store: store, options: options)) }
         SewerRoutes(ledger: try SewerLedger(store: store)).register(on: router)
-        OGCRoutes(store: store).register(on: router, user: \.user)
-        TileRoutes(store: store).register(on: router, user: \.user)
+        let links = try LinkBase(publicURL: options.publicURL)
+        OGCRoutes(store: store, links: links).register(on: router, user: \.user)
+        TileRoutes(store: store, links: links).register(on: router, user: \.user)
         try ElectionRoutes.register(store: store, on: router)
         return router
     }

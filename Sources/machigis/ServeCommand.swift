@@ -67,7 +67,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "HOST:PORT of a second listener serving /metrics without authentication (e.g. 127.0.0.1:9464).")
     var metricsAddress: String?
 
+
+    @Option(
+        help:
+            "Public base URL for absolute links in OGC API and TileJSON answers (e.g. https://gis.example.jp). Default: the request's Host."
+    )
+    var publicURL: String?
+
     func validate() throws {
+        if let problem = MachiServer.publicURLProblem(publicURL) { throw ValidationError(problem) }
         guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json, got \(logFormat)") }
         if let m = metricsAddress, Self.hostPort(m) == nil {
             throw ValidationError("--metrics-address must be HOST:PORT with a port from 1 to 65535, got \(m)")
@@ -116,6 +124,7 @@ struct Serve: AsyncParsableCommand {
         _ = options.addTrustedProxies(trustedProxies)
         options.publicRate = rateLimit
         options.publicBurst = rateBurst
+        options.publicURL = publicURL
         let env = ProcessInfo.processInfo.environment
         if let u = basemapURL ?? env["MACHIGIS_BASEMAP_URL"] { options.baseMapURL = u }
         if let a = basemapAttribution ?? env["MACHIGIS_BASEMAP_ATTRIBUTION"] { options.baseMapAttribution = a }

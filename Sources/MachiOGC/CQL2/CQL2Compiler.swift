@@ -61,13 +61,85 @@ public struct CQL2Compiler {
         var literal: CQL2Operand.Value?
     }
 
+    /// SQLite's parser has a fixed stack (YYSTACKDEPTH = 100 in the 3.40 Debian ships): an
+    /// opening parenthesis costs one slot, a pending `x AND`/`x OR` two more, `NOT` one.
+    /// Measured there: 90 nested parentheses parse and 100 overflow; 30 right-nested `(a AND (…`
+    /// parse and 31 overflow. `nesting` below counts those slots for the SQL this compiler
+    /// writes, with a margin for the comparison inside and the bbox subquery of S_INTERSECTS.
+    public static let maxNesting = 80
+    /// Values bound in one statement (each S_INTERSECTS binds six).
+    public static let maxArguments = 20_000
+    /// Bytes of one GLOB pattern: SQLite refuses patterns over SQLITE_MAX_LIKE_PATTERN_LENGTH
+    /// (50,000 by default) with an error, and `*`, `?` and `[` triple when escaped.
+    public static let maxPatternBytes = 10_000
+
+    /// SQL with the parser-stack slots it takes to read (see `maxNesting`).
+    struct Compiled {
+        var sql: String
+        var arguments: [DatabaseValue]
+        var nesting: Int
+    }
+
     public func compile(_ e: CQL2Expression) throws -> SQLFragment {
+        let c = try node(e)
+        guard c.nesting <= Self.maxNesting else {
+            throw CQL2Error("the filter nests AND, OR and NOT too deeply; write it with fewer levels of parentheses", at: 1)
+        }
+        guard c.arguments.count <= Self.maxArguments else {
+            throw CQL2Error("the filter needs more than \(Self.maxArguments) values", at: 1)
+        }
+        return SQLFragment(c.sql, c.arguments)
+    }
+
+    func node(_ e: CQL2Expression) throws -> Compiled {
         switch e {
-        case .and(let a, let b): return try binary(a, "AND", b)
-        case .or(let a, let b): return try binary(a, "OR", b)
+        case .and: return try chain(e, "AND")
+        case .or: return try chain(e, "OR")
         case .not(let a):
-            let x = try compile(a)
-            return SQLFragment("(NOT \(x.sql))", x.arguments)
+            // NOT NOT x is x in SQL's three-valued logic too (NOT NULL is NULL), and every NOT
+            // written would otherwise take parser stack.
+            var inner = a
+            var odd = true
+            while case .not(let x) = inner {
+                inner = x
+                odd.toggle()
+            }
+            let x = try node(inner)
+            return odd ? Compiled(sql: "(NOT \(x.sql))", arguments: x.arguments, nesting: 2 + x.nesting) : x
+        default:
+            let f = try predicate(e)
+            let nesting = if case .intersects = e { 12 } else { 4 }
+            return Compiled(sql: f.sql, arguments: f.arguments, nesting: nesting)
+        }
+    }
+
+    /// `a OR b OR c …` as a balanced tree of parentheses. The parser nests chains to the left,
+    /// and SQLite overflows its parser stack near 90 nested terms; written flat, `a OR b OR …`
+    /// parses but builds an expression tree as deep as the chain, which SQLite refuses beyond
+    /// SQLITE_MAX_EXPR_DEPTH (1,000). Balanced, 2,000 terms are 11 levels deep.
+    func chain(_ e: CQL2Expression, _ op: String) throws -> Compiled {
+        var terms = [Compiled]()
+        var pending = [e]
+        while let x = pending.popLast() {
+            switch (x, op) {
+            case (.and(let a, let b), "AND"), (.or(let a, let b), "OR"): pending += [b, a]
+            default: terms.append(try node(x))
+            }
+        }
+        func balanced(_ part: ArraySlice<Compiled>) -> Compiled {
+            guard part.count > 1 else { return part[part.startIndex] }
+            let mid = part.startIndex + part.count / 2
+            let (l, r) = (balanced(part[..<mid]), balanced(part[mid...]))
+            return Compiled(
+                sql: "(\(l.sql) \(op) \(r.sql))", arguments: l.arguments + r.arguments, nesting: max(1 + l.nesting, 3 + r.nesting))
+        }
+        return balanced(terms[...])
+    }
+
+    /// One predicate: a comparison, LIKE, BETWEEN, IN, IS NULL, S_INTERSECTS or a boolean.
+    func predicate(_ e: CQL2Expression) throws -> SQLFragment {
+        switch e {
+        case .and, .or, .not: return try compile(e)
         case .literal(let b): return SQLFragment(b ? "(1 = 1)" : "(1 = 0)")
         case .comparison(let op, let a, let b):
             var (l, r) = (try term(a), try term(b))
@@ -81,8 +153,12 @@ public struct CQL2Compiler {
             let l = try term(a)
             guard l.kind == .text else { throw CQL2Error("LIKE needs a string property, not \(l.kind.name)", at: l.position) }
             guard case .string(let pattern) = p.value else { throw CQL2Error("the LIKE pattern must be a quoted string", at: p.position) }
-            let glob = SQLFragment("(\(l.sql) GLOB ?)", l.arguments + [Self.glob(fromLike: pattern).databaseValue])
-            return negated ? SQLFragment("(NOT \(glob.sql))", glob.arguments) : glob
+            let glob = Self.glob(fromLike: pattern)
+            guard glob.utf8.count <= Self.maxPatternBytes else {
+                throw CQL2Error("the LIKE pattern is too long (at most \(Self.maxPatternBytes / 3) characters)", at: p.position)
+            }
+            let sql = "(\(l.sql) \(negated ? "NOT GLOB" : "GLOB") ?)"
+            return SQLFragment(sql, l.arguments + [glob.databaseValue])
         case .between(let a, let lo, let hi, let negated):
             var (v, l, h) = (try term(a), try term(lo), try term(hi))
             try unify(&v, &l)
@@ -105,15 +181,13 @@ public struct CQL2Compiler {
             return SQLFragment(sql, v.arguments + list.flatMap(\.arguments))
         case .isNull(let a, let negated):
             let v = try term(a)
+            // A literal is never null (CQL2 allows one here). Answered as a constant, not as
+            // `? IS NULL`: a geometry literal is no bound value and would leave `?` unbound.
+            guard v.isProperty else { return SQLFragment(negated ? "(1 = 1)" : "(1 = 0)") }
             return SQLFragment("(\(v.sql) IS \(negated ? "NOT " : "")NULL)", v.arguments)
         case .intersects(let a, let b):
             return try intersects(a, b)
         }
-    }
-
-    func binary(_ a: CQL2Expression, _ op: String, _ b: CQL2Expression) throws -> SQLFragment {
-        let (x, y) = (try compile(a), try compile(b))
-        return SQLFragment("(\(x.sql) \(op) \(y.sql))", x.arguments + y.arguments)
     }
 
     func requireScalar(_ t: Term) throws {
@@ -144,7 +218,9 @@ public struct CQL2Compiler {
         case .string(let s):
             return Term(sql: "?", arguments: [s.databaseValue], kind: .text, isProperty: false, position: pos, literal: o.value)
         case .number(let n):
-            let v: DatabaseValue = Int64(n).map(\.databaseValue) ?? (Double(n) ?? .nan).databaseValue
+            // The lexer lets only finite numbers through; NaN would bind as NULL and match nothing.
+            guard let d = Double(n), d.isFinite else { throw CQL2Error("\"\(n.prefix(40))\" is not a finite number", at: pos) }
+            let v: DatabaseValue = Int64(n).map(\.databaseValue) ?? d.databaseValue
             return Term(sql: "?", arguments: [v], kind: .number, isProperty: false, position: pos)
         case .boolean(let b):
             return Term(sql: "?", arguments: [(b ? 1 : 0).databaseValue], kind: .boolean, isProperty: false, position: pos)

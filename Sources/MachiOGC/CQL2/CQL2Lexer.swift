@@ -53,7 +53,8 @@ struct CQL2Token: Sendable, Equatable {
 /// Splits CQL2 text into tokens. Signs belong to numbers: this subset has no arithmetic,
 /// so `-` only ever starts a negative number.
 struct CQL2Lexer {
-    static let maxLength = 20_000
+    /// 1,000 conditions such as `pipe_no = 'S-00123' OR ` take 22,000 characters.
+    static let maxLength = 64_000
 
     static func tokens(_ text: String) throws(CQL2Error) -> [CQL2Token] {
         let s = Array(text.unicodeScalars)

@@ -12,12 +12,19 @@ import MachiGeometry
 public struct CQL2Parser {
     static let maxDepth = 40
     static let maxListItems = 1000
+    /// Predicates in one filter (`a = 1 OR a = 2` has two). The compiler writes AND/OR chains
+    /// as balanced trees, so what this bounds is the work of one query, not SQLite's parser.
+    public static let maxTerms = 2_000
+    /// Operands (properties and literals) in one filter, IN lists included.
+    public static let maxOperands = 10_000
     static let reserved: Set<String> = ["AND", "OR", "NOT", "LIKE", "IN", "BETWEEN", "IS", "NULL"]
     static let geometryWords: Set<String> = ["POINT", "LINESTRING", "POLYGON", "MULTIPOINT", "MULTILINESTRING", "MULTIPOLYGON", "BBOX"]
 
     private let tokens: [CQL2Token]
     private var i = 0
     private var depth = 0
+    private var terms = 0
+    private var operands = 0
 
     public static func parse(_ text: String) throws(CQL2Error) -> CQL2Expression {
         var p = CQL2Parser(tokens: try CQL2Lexer.tokens(text))
@@ -75,6 +82,12 @@ public struct CQL2Parser {
     }
 
     private mutating func primary() throws(CQL2Error) -> CQL2Expression {
+        if current.kind != .lparen {
+            terms += 1
+            guard terms <= Self.maxTerms else {
+                throw CQL2Error("the filter holds more than \(Self.maxTerms) conditions", at: current.position)
+            }
+        }
         if current.kind == .lparen {
             i += 1
             let e = try nested { p throws(CQL2Error) in try p.or() }
@@ -128,6 +141,10 @@ public struct CQL2Parser {
     }
 
     private mutating func operand() throws(CQL2Error) -> CQL2Operand {
+        operands += 1
+        guard operands <= Self.maxOperands else {
+            throw CQL2Error("the filter holds more than \(Self.maxOperands) properties and values", at: current.position)
+        }
         let t = advance()
         switch t.kind {
         case .number(let n): return CQL2Operand(.number(n), at: t.position)
