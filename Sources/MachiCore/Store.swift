@@ -251,8 +251,14 @@ public final class Store: Sendable {
     /// Copies the WAL into the database file and truncates it, for a clean stop: the file alone is
     /// then complete (a copy or backup needs no -wal). Waits for the writer, so writes queued before
     /// it (the group-commit batcher's too) are committed first.
-    public func checkpoint() throws {
-        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+    /// - Returns: false when a reader (a backup, another process) still held an older snapshot,
+    ///   so the log could not be emptied: SQLite reports that as `busy`, not as an error.
+    @discardableResult
+    public func checkpoint() throws -> Bool {
+        try pool.writeWithoutTransaction { db in
+            let row = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            return (row?[0] as Int?) == 0
+        }
     }
 
     public func layer(_ name: String) throws -> LayerDefinition {

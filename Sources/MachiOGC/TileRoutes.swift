@@ -80,8 +80,9 @@ public struct TileRoutes: Sendable {
         headers[.vary] = restricted ? "Accept-Encoding, Authorization, Cookie" : "Accept-Encoding"
         if Self.matches(request.headers[.ifNoneMatch], etag) { return Response(status: .notModified, headers: headers) }
         let rendered = try renderer.render(layers, tile: tile)
-        guard !rendered.bytes.isEmpty else { return Response(status: .noContent, headers: headers) }
+        // Before the empty answer too: a tile whose only feature is over the budget is empty, not absent.
         if rendered.dropped > 0 { headers[Self.droppedHeader] = String(rendered.dropped) }
+        guard !rendered.bytes.isEmpty else { return Response(status: .noContent, headers: headers) }
         headers[.contentType] = "application/vnd.mapbox-vector-tile"
         var body = rendered.bytes
         if gzip {

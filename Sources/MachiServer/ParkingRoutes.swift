@@ -48,7 +48,8 @@ struct ParkingRoutes: Sendable {
         let user = try context.requireUser(roles: Self.roles)
         let body = try await request.body.collect(upTo: context.maxUploadSize)
         let created = try await cases.create(
-            body: Array(buffer: body), user: user, idempotencyKey: request.headers[Self.idempotencyKey], client: context.clientAddress?.description)
+            body: Array(buffer: body), user: user, idempotencyKey: request.headers[Self.idempotencyKey],
+            client: context.clientAddress?.description)
         var duplicates = "["
         for (i, d) in created.possibleDuplicates.enumerated() {
             if i > 0 { duplicates += "," }

@@ -35,8 +35,11 @@ final class PublicRateLimiter: Sendable {
 enum ExpensiveRequests {
     /// Items pages above this many features (each one read, transformed and written).
     static let itemsLimit = 1000
-    /// Tiles below this zoom cover several km² and can hold most of the city.
-    static let tileZoom = 12
+    /// Tiles below this zoom cover a square kilometre or more: a z13 or z14 pipe tile reads,
+    /// projects and clips every pipe in it before the byte budget drops any (tens of
+    /// thousands in a dense city, tens of ms each), so they count as expensive too; from z15
+    /// on a tile is a few hundred metres across.
+    static let tileZoom = 15
 
     static func isExpensive(_ request: Request) -> Bool {
         let segments = request.uri.path.split(separator: "/")

@@ -55,7 +55,7 @@ struct Serve: AsyncParsableCommand {
             valueName: "CIDR"))
     var trustedProxies: [String] = []
 
-    @Option(help: "Expensive public requests (items pages over 1000, tiles below zoom 12) per second per client address; 0 disables.")
+    @Option(help: "Expensive public requests (items pages over 1000, tiles below zoom 15) per second per client address; 0 disables.")
     var rateLimit: Double = 20
 
     @Option(help: "How many expensive public requests a client may send at once before --rate-limit applies.")
@@ -66,7 +66,6 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "HOST:PORT of a second listener serving /metrics without authentication (e.g. 127.0.0.1:9464).")
     var metricsAddress: String?
-
 
     @Option(
         help:
@@ -81,8 +80,8 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--metrics-address must be HOST:PORT with a port from 1 to 65535, got \(m)")
         }
         for (name, v) in [("--header-timeout", headerTimeout), ("--idle-timeout", idleTimeout), ("--body-timeout", bodyTimeout)]
-        where !(v > 0 && v <= 86_400) {
-            throw ValidationError("\(name) must be a number of seconds between 0 and 86400, got \(v)")
+        where !(v >= 0.001 && v <= 86_400) {
+            throw ValidationError("\(name) must be a number of seconds between 0.001 and 86400, got \(v)")
         }
         if let t = blockingThreads, !(0...1024).contains(t) { throw ValidationError("--blocking-threads must be 0 to 1024, got \(t)") }
         if blockingQueue < 0 { throw ValidationError("--blocking-queue must be 0 or more, got \(blockingQueue)") }
@@ -137,7 +136,10 @@ struct Serve: AsyncParsableCommand {
         // SIGTERM/SIGINT: Hummingbird's service group stops accepting, closes idle connections and
         // returns once the requests under way have been answered (their writes acknowledged).
         try await app.runService()
-        try s.checkpoint()
-        log("MachiGIS stopped: requests finished, WAL checkpointed")
+        if try s.checkpoint() {
+            log("MachiGIS stopped: requests finished, WAL checkpointed")
+        } else {
+            log("MachiGIS stopped: requests finished; the WAL could not be emptied (another reader holds it), it is replayed on next open")
+        }
     }
 }

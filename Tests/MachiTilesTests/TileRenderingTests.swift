@@ -104,13 +104,14 @@ import Testing
         let env = try TestEnvironment.withSampleLedger()
         let fm = FileManager.default
         let foreign = env.dir.appendingPathComponent("site-\(UUID().uuidString)")
-        try fm.createDirectory(at: foreign.appendingPathComponent("12"), withIntermediateDirectories: true)
-        try Data("keep".utf8).write(to: foreign.appendingPathComponent("12/index.html"))
-        var options = TileExportOptions(layers: [try env.store.layer("manholes")], minZoom: 12, maxZoom: 12)
+        try fm.createDirectory(at: foreign.appendingPathComponent("15"), withIntermediateDirectories: true)
+        try Data("keep".utf8).write(to: foreign.appendingPathComponent("15/index.html"))
+        // Manholes appear from their layer file's minzoom (15).
+        var options = TileExportOptions(layers: [try env.store.layer("manholes")], minZoom: 15, maxZoom: 15)
         options.directory = foreign.path
         let e = #expect(throws: TileExportError.self) { try TileExporter(store: env.store).run(options) }
         #expect(e?.description.contains(".machigis-tiles") == true)
-        #expect(try String(contentsOf: foreign.appendingPathComponent("12/index.html"), encoding: .utf8) == "keep")
+        #expect(try String(contentsOf: foreign.appendingPathComponent("15/index.html"), encoding: .utf8) == "keep")
         #expect(!fm.fileExists(atPath: foreign.appendingPathComponent("tilejson.json").path))
 
         let mine = env.dir.appendingPathComponent("tiles-\(UUID().uuidString)")

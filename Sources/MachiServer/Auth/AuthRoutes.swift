@@ -38,20 +38,23 @@ struct AuthRoutes: Sendable {
         case .success(let a): attempt = a
         case .failure(let wait):
             try await audit.record(
-                user: name, action: "login_failed", detail: [("reason", "throttled".databaseValue)], client: context.clientAddress?.description)
+                user: name, action: "login_failed", detail: [("reason", "throttled".databaseValue)],
+                client: context.clientAddress?.description)
             var p = Problem(.tooManyRequests, "Too many failed logins", detail: "try again in \(wait.retryAfter) s")
             p.extraHeaders[.retryAfter] = String(wait.retryAfter)
             throw p
         }
         guard let user = try accounts.verify(name: name, password: password) else {
             try await audit.record(
-                user: name, action: "login_failed", detail: [("reason", "password".databaseValue)], client: context.clientAddress?.description)
+                user: name, action: "login_failed", detail: [("reason", "password".databaseValue)],
+                client: context.clientAddress?.description)
             throw Problem(.unauthorized, "Login failed", detail: "wrong user name or password")
         }
         throttle.succeeded(attempt)
         let session = try accounts.createSession(for: user)
         try await audit.record(
-            user: user.name, action: "login", detail: [("role", user.role.rawValue.databaseValue)], client: context.clientAddress?.description)
+            user: user.name, action: "login", detail: [("role", user.role.rawValue.databaseValue)],
+            client: context.clientAddress?.description)
         var response = Response.json(
             "{\"name\":\(GeoJSONWriter.string(user.name)),\"role\":\"\(user.role.rawValue)\",\"csrf_token\":\"\(session.csrfToken)\"}")
         response.setCookie(
@@ -65,7 +68,9 @@ struct AuthRoutes: Sendable {
         if let id = request.cookies[AuthMiddleware.cookieName]?.value {
             let who = try accounts.session(id: id)?.user.name
             try accounts.endSession(id: id)
-            if let who { try await AuditLog(store: accounts.store).record(user: who, action: "logout", client: context.clientAddress?.description) }
+            if let who {
+                try await AuditLog(store: accounts.store).record(user: who, action: "logout", client: context.clientAddress?.description)
+            }
         }
         var response = Response(status: .noContent)
         response.setCookie(
