@@ -62,7 +62,7 @@ struct Serve: AsyncParsableCommand {
     var rateBurst: Double = 100
 
     @Option(help: "Log format: text, or json (one object per line, times in +09:00).")
-    var logFormat = "text"
+    var logFormat: LogFormat = .text
 
     @Option(help: "HOST:PORT of a second listener serving /metrics without authentication (e.g. 127.0.0.1:9464).")
     var metricsAddress: String?
@@ -75,7 +75,6 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         if let problem = MachiServer.publicURLProblem(publicURL) { throw ValidationError(problem) }
-        guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json, got \(logFormat)") }
         if let m = metricsAddress, Self.hostPort(m) == nil {
             throw ValidationError("--metrics-address must be HOST:PORT with a port from 1 to 65535, got \(m)")
         }
@@ -101,7 +100,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        if logFormat == "json" { LoggingSystem.bootstrap { JSONLogHandler(label: $0) } }
+        if logFormat == .json { LoggingSystem.bootstrap { JSONLogHandler(label: $0) } }
         let s = try store.open()
         var options = ServerOptions()
         options.host = host
@@ -142,4 +141,9 @@ struct Serve: AsyncParsableCommand {
             log("MachiGIS stopped: requests finished; the WAL could not be emptied (another reader holds it), it is replayed on next open")
         }
     }
+}
+
+/// `serve --log-format`: the parser lists the choices and refuses others.
+enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
 }
