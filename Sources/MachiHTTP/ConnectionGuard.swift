@@ -49,11 +49,13 @@ extension HTTPServerBuilder {
     }
 }
 
-/// Open connections and since when each has been idle (no request under way).
+/// Open connections, what each is doing and since when.
 final class ConnectionTable: @unchecked Sendable {
+    enum Activity { case idle, receiving, answering }
     private struct Entry {
         let channel: any Channel
-        var idleSince: UInt64?
+        var activity: Activity
+        var since: UInt64
     }
     private let lock = NSLock()
     private var open: [Int: Entry] = [:]
@@ -62,32 +64,43 @@ final class ConnectionTable: @unchecked Sendable {
 
     init(limit: Int) { self.limit = limit }
 
-    /// An id for the new connection, or nil when it must be refused. At the limit the longest-idle
-    /// connection is closed to make room (an idle keep-alive connection costs its client nothing
-    /// to reopen; an answer under way is never cut).
+    /// An id for the new connection, or nil when it must be refused. At the limit one connection
+    /// is closed to make room: the longest-idle one (an idle keep-alive connection costs its client
+    /// nothing to reopen), else the one that has been sending its request for longest — slowloris
+    /// clients renew half-sent requests just inside the header deadline, and only idle eviction
+    /// let them hold every slot. An answer under way is never cut.
     func admit(_ channel: any Channel) -> Int? {
         lock.lock()
         var evicted: (any Channel)?
         if open.count >= limit {
-            let oldest = open.filter { $0.value.idleSince != nil }.min { $0.value.idleSince! < $1.value.idleSince! }
-            guard let oldest else {
+            let victim = oldest(.idle) ?? oldest(.receiving)
+            guard let victim else {
                 lock.unlock()
                 return nil
             }
-            open[oldest.key] = nil
-            evicted = oldest.value.channel
+            evicted = open.removeValue(forKey: victim)?.channel
         }
         let id = nextID
         nextID += 1
-        open[id] = Entry(channel: channel, idleSince: DispatchTime.now().uptimeNanoseconds)
+        open[id] = Entry(channel: channel, activity: .idle, since: DispatchTime.now().uptimeNanoseconds)
         lock.unlock()
         evicted?.close(promise: nil)
         return id
     }
 
-    func setIdle(_ id: Int, _ idle: Bool) {
+    /// Called with the lock held.
+    private func oldest(_ activity: Activity) -> Int? {
+        var best: (id: Int, since: UInt64)?
+        for (id, e) in open where e.activity == activity && e.since < (best?.since ?? .max) { best = (id, e.since) }
+        return best?.id
+    }
+
+    func mark(_ id: Int, _ activity: Activity) {
         lock.lock()
-        if open[id] != nil { open[id]!.idleSince = idle ? DispatchTime.now().uptimeNanoseconds : nil }
+        if open[id] != nil {
+            open[id]!.activity = activity
+            open[id]!.since = DispatchTime.now().uptimeNanoseconds
+        }
         lock.unlock()
     }
 
@@ -133,7 +146,7 @@ final class RequestClock: ChannelInboundHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if phase == .waiting, unwrapInboundIn(data).readableBytes > 0 {
             phase = .header
-            table.setIdle(id, false)
+            table.mark(id, .receiving)
             arm(limits.headerTimeout)
         }
         context.fireChannelRead(data)
@@ -146,6 +159,7 @@ final class RequestClock: ChannelInboundHandler, RemovableChannelHandler {
 
     func bodyRead() {
         phase = .answering
+        table.mark(id, .answering)
         timer?.cancel()
         timer = nil
     }
@@ -154,7 +168,7 @@ final class RequestClock: ChannelInboundHandler, RemovableChannelHandler {
         // A pipelined request already read stays in `.answering` until its own answer.
         guard phase == .answering else { return }
         phase = .waiting
-        table.setIdle(id, true)
+        table.mark(id, .idle)
     }
 
     private func arm(_ delay: Duration) {

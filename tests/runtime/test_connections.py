@@ -61,3 +61,20 @@ def test_healthz_answers_with_more_idle_connections_than_the_limit(serve):
         assert time.time() - start < 2
     for sock in idle:
         sock.close()
+
+
+def test_healthz_answers_with_more_half_sent_requests_than_the_limit(serve):
+    """Slowloris: every slot holds a request whose header never ends. Evicting only idle
+    connections refused everyone (the health check too) until the header deadline."""
+    s = serve("--max-connections", "50", "--header-timeout", "60")
+    slow = [s.connect() for _ in range(60)]
+    for sock in slow:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # no blank line: the header never ends
+    time.sleep(0.3)
+    for _ in range(5):
+        start = time.time()
+        with urllib.request.urlopen(s.url("/healthz"), timeout=5) as r:
+            assert r.status == 200
+        assert time.time() - start < 2
+    for sock in slow:
+        sock.close()
